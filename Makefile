@@ -1,0 +1,97 @@
+# The build. Everything goes to build/; see README.md for the targets.
+#
+#   make            engine libraries, examples, tests
+#   make test       install missing packages, build, run every test
+#   make bench      benchmarks, printed as ratios against a peer
+#   make clean
+#
+# Three builds of the engine share the sources:
+#   build/obj       -O2, epoll               -> build/libengine.a
+#   build/obj-poll  -O2, poll() (MG_USE_POLL) -> build/libengine-poll.a
+#   build/obj-asan  ASan+UBSan, epoll        -> build/libengine-asan.a
+#   build/obj-asan-poll  ASan+UBSan, poll()  -> build/libengine-asan-poll.a
+
+CC       ?= cc
+BUILD    := build
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror
+OPT      ?= -O2 -g
+SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+BASE     := $(CSTD) $(WARN) -Iengine -MMD -MP
+LDLIBS   := -lpthread -lm
+
+# The core: no socket, clock or random call (checked by ci/check-core.sh).
+CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump
+# The native edge: the socket iface and the platform helpers.
+NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
+            os_posix
+ENGINE   := $(CORE) $(NATIVE)
+
+VARIANTS := obj obj-poll obj-asan obj-asan-poll
+FLAGS_obj           := $(OPT)
+FLAGS_obj-poll      := $(OPT) -DMG_USE_POLL
+FLAGS_obj-asan      := $(SAN)
+FLAGS_obj-asan-poll := $(SAN) -DMG_USE_POLL
+LIB_obj             := $(BUILD)/libengine.a
+LIB_obj-poll        := $(BUILD)/libengine-poll.a
+LIB_obj-asan        := $(BUILD)/libengine-asan.a
+LIB_obj-asan-poll   := $(BUILD)/libengine-asan-poll.a
+
+EXAMPLES := echo_server timer
+TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+# The tests that touch sockets run again against the poll() backend.
+NET_TESTS := test_events test_flow test_threads test_timers test_udp
+
+EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \
+                $(BUILD)/examples/echo_server_poll
+TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
+                $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
+
+.PHONY: all test check-core bench clean deps
+all: $(LIB_obj) $(LIB_obj-poll) $(EXAMPLE_BINS) $(TEST_BINS)
+
+define variant
+$(BUILD)/$(1)/%.o: engine/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE) $$(FLAGS_$(1)) -c $$< -o $$@
+$$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
+
+$(BUILD)/examples/%: examples/%.c $(LIB_obj)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) $< $(LIB_obj) $(LDLIBS) -o $@
+$(BUILD)/examples/echo_server_poll: examples/echo_server.c $(LIB_obj-poll)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) $< $(LIB_obj-poll) $(LDLIBS) -o $@
+
+# Tests run under ASan+UBSan, once per poller backend. test_mbuf makes
+# allocations fail by wrapping the allocator at link time.
+TEST_LDFLAGS_test_mbuf := -Wl,--wrap=realloc -Wl,--wrap=malloc
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB_obj-asan)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
+$(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
+
+deps:
+	@bash ci/deps.sh build
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash ci/run-tests.sh $(BUILD) $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
+
+check-core: $(LIB_obj)
+	@bash ci/check-core.sh $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
+
+bench: $(EXAMPLE_BINS)
+	@bash bench/run_conn_bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*/*.d)

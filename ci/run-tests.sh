@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test program and check, and ends with "N passed, N failed".
+# A cmocka program counts one per test case; a crash counts the tests it
+# did not finish as failed. Usage: ci/run-tests.sh BUILD_DIR CORE_OBJS...
+set -u
+build=$1
+shift
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_cmocka() { # NAME BINARY
+  local ran ok rc
+  "$2" >"$log" 2>&1
+  rc=$?
+  ran=$(grep -c '^\[ RUN      \]' "$log")
+  ok=$(grep -c '^\[       OK \]' "$log")
+  local skipped
+  skipped=$(grep -c '^\[  SKIPPED \]' "$log")
+  ok=$((ok + skipped))
+  local bad=$((ran - ok))
+  if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  if [ "$bad" -ne 0 ]; then
+    echo "FAIL $1 ($ok passed, $bad failed)"
+    sed 's/^/    /' "$log" | tail -40
+  else
+    echo "ok   $1 ($ok tests)"
+  fi
+}
+
+run_check() { # NAME COMMAND...
+  local name=$1
+  shift
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    sed 's/^/    /' "$log" | tail -40
+  fi
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for t in "$build"/tests/test_*; do
+  case $t in *.d) continue ;; esac
+  run_cmocka "$(basename "$t") [epoll]" "$t"
+done
+for t in "$build"/tests-poll/test_*; do
+  case $t in *.d) continue ;; esac
+  run_cmocka "$(basename "$t") [poll]" "$t"
+done
+run_check "core purity (nm)" bash ci/check-core.sh "$@"
+run_check "examples (timer, echo_server epoll+poll)" bash ci/check-examples.sh "$build"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,37 @@
+/*
+ * internal.h - what the core's files share among themselves. Not part of
+ * the public API; ifaces use only mongoose.h.
+ */
+#ifndef MG_INTERNAL_H
+#define MG_INTERNAL_H
+
+#include "mongoose.h"
+
+/* Connection lifecycle (conn.c). */
+struct mg_connection *mg_conn_new(struct mg_mgr *mgr, struct mg_iface *iface,
+                                  mg_event_handler_t handler);
+void mg_conn_link(struct mg_connection *nc);
+void mg_conn_discard(struct mg_connection *nc); /* never linked: no CLOSE */
+void mg_conn_close(struct mg_connection *nc);   /* CLOSE, unlink, free */
+void mg_conn_set_eflags(struct mg_connection *nc, unsigned long set,
+                        unsigned long clear);
+int mg_conn_wants_close(const struct mg_connection *nc);
+/* One send attempt of what send_mbuf holds; SEND on progress. */
+void mg_conn_flush(struct mg_connection *nc);
+/* Tells the iface how much of recv_mbuf the handlers consumed. */
+void mg_conn_report_consumed(struct mg_connection *nc);
+
+/* Event dispatch (mgr.c): the handler, then engine flags restored. */
+void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
+             void *ev_data);
+
+/* Timers (timer.c). */
+double mg_timers_next_due(struct mg_mgr *mgr);
+void mg_timers_fire(struct mg_mgr *mgr, double now);
+
+/* Connect path after the address is known (conn.c). */
+void mg_conn_start_connect(struct mg_connection *nc, int proto);
+
+#define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * mongoose.h - the public API of the engine, compatible with the Mongoose 6
+ * event core: a program written against that API compiles unchanged.
+ *
+ * Layout of this header:
+ *   1. platform types (sock_t, union socket_address)
+ *   2. mbuf and mg_str
+ *   3. events and connection flags
+ *   4. the manager, connections, bind/connect options
+ *   5. the network interface (struct mg_iface and its vtable), and the
+ *      callbacks an iface uses to report what happened
+ *   6. helpers (addresses, base64, URL, hexdump, ACL, threads)
+ *
+ * Everything named engine-private below is laid out in the public structs
+ * only so that they can be allocated by value; programs must not touch it.
+ */
+#ifndef MONGOOSE_H
+#define MONGOOSE_H
+
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- 1. platform types ------------------------------------------------ */
+
+typedef int sock_t;
+#define INVALID_SOCKET (-1)
+typedef struct stat cs_stat_t;
+
+union socket_address {
+  struct sockaddr sa;
+  struct sockaddr_in sin;
+  struct sockaddr_in6 sin6;
+};
+
+/* ---- 2. mbuf and mg_str ----------------------------------------------- */
+
+/* A growable byte buffer: the data lives in buf[0..len), size is allocated. */
+struct mbuf {
+  char *buf;
+  size_t len;
+  size_t size;
+};
+
+#ifndef MBUF_SIZE_MULTIPLIER
+#define MBUF_SIZE_MULTIPLIER 1.5
+#endif
+
+void mbuf_init(struct mbuf *mb, size_t initial_capacity);
+void mbuf_free(struct mbuf *mb);
+/* Appends len bytes; returns len, or 0 (mbuf unchanged) if allocation fails. */
+size_t mbuf_append(struct mbuf *mb, const void *data, size_t len);
+/* Inserts len bytes at off (off <= mb->len); returns len, or 0 on failure. */
+size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data, size_t len);
+/* Drops n bytes from the front (all of them if n >= len). */
+void mbuf_remove(struct mbuf *mb, size_t n);
+/* Reallocates to new_size if new_size >= len; unchanged on failure. */
+void mbuf_resize(struct mbuf *mb, size_t new_size);
+/* Shrinks the allocation to len. */
+void mbuf_trim(struct mbuf *mb);
+/* Empties the buffer, keeping the allocation. */
+void mbuf_clear(struct mbuf *mb);
+/* Moves the contents of from into to (freeing to's old data); from is left empty. */
+void mbuf_move(struct mbuf *from, struct mbuf *to);
+
+/* A borrowed, not necessarily NUL-terminated string. */
+struct mg_str {
+  const char *p;
+  size_t len;
+};
+
+#define MG_MK_STR(str_literal) \
+  { str_literal, sizeof(str_literal) - 1 }
+#define MG_NULL_STR \
+  { NULL, 0 }
+
+struct mg_str mg_mk_str(const char *s);
+struct mg_str mg_mk_str_n(const char *s, size_t len);
+int mg_vcmp(const struct mg_str *str1, const char *str2);
+int mg_vcasecmp(const struct mg_str *str1, const char *str2);
+int mg_strcmp(const struct mg_str str1, const struct mg_str str2);
+int mg_strncmp(const struct mg_str str1, const struct mg_str str2, size_t n);
+int mg_strcasecmp(const struct mg_str str1, const struct mg_str str2);
+const char *mg_strstr(const struct mg_str haystack, const struct mg_str needle);
+const char *mg_strchr(const struct mg_str s, int c);
+/* Heap copies; free with mg_strfree. mg_strdup_nul also NUL-terminates. */
+struct mg_str mg_strdup(const struct mg_str s);
+struct mg_str mg_strdup_nul(const struct mg_str s);
+void mg_strfree(struct mg_str *s);
+struct mg_str mg_strstrip(struct mg_str s);
+int mg_str_starts_with(struct mg_str s, struct mg_str prefix);
+int mg_ncasecmp(const char *s1, const char *s2, size_t len);
+int mg_casecmp(const char *s1, const char *s2);
+
+/* ---- 3. events and flags ---------------------------------------------- */
+
+#define MG_EV_POLL 0    /* time_t *now; also mg_broadcast with its data */
+#define MG_EV_ACCEPT 1  /* union socket_address *peer */
+#define MG_EV_CONNECT 2 /* int *: 0 success, else an errno value */
+#define MG_EV_RECV 3    /* int *: bytes just appended to recv_mbuf */
+#define MG_EV_SEND 4    /* int *: bytes written and removed from send_mbuf */
+#define MG_EV_CLOSE 5   /* NULL */
+#define MG_EV_TIMER 6   /* double *: the stamp the timer was set for */
+
+/* Set by the engine; a handler that changes them has no effect on them. */
+#define MG_F_LISTENING (1 << 0)
+#define MG_F_UDP (1 << 1)
+#define MG_F_RESOLVING (1 << 2)
+#define MG_F_CONNECTING (1 << 3)
+#define MG_F_SSL (1 << 4)
+#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)
+#define MG_F_WANT_READ (1 << 6)
+#define MG_F_WANT_WRITE (1 << 7)
+#define MG_F_IS_WEBSOCKET (1 << 8)
+#define MG_F_ENGINE_MASK 0x3ffUL /* bits 0..9 belong to the engine */
+
+/* Set by the user. */
+#define MG_F_SEND_AND_CLOSE (1 << 10)
+#define MG_F_CLOSE_IMMEDIATELY (1 << 11)
+#define MG_F_WEBSOCKET_NO_DEFRAG (1 << 12)
+#define MG_F_DELETE_CHUNK (1 << 13)
+#define MG_F_ENABLE_BROADCAST (1 << 14)
+#define MG_F_TUN_DO_NOT_RECONNECT (1 << 15)
+#define MG_F_USER_1 (1 << 20)
+#define MG_F_USER_2 (1 << 21)
+#define MG_F_USER_3 (1 << 22)
+#define MG_F_USER_4 (1 << 23)
+#define MG_F_USER_5 (1 << 24)
+#define MG_F_USER_6 (1 << 25)
+
+/* ---- 4. manager and connections --------------------------------------- */
+
+struct mg_connection;
+struct mg_iface;
+struct mg_iface_vtable;
+typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
+                                   void *ev_data);
+
+/* Default recv_mbuf_limit: how much unconsumed input a connection may hold. */
+#ifndef MG_DEFAULT_RECV_MBUF_LIMIT
+#define MG_DEFAULT_RECV_MBUF_LIMIT ((size_t) 4 * 1024 * 1024)
+#endif
+/*
+ * Default send_mbuf_limit: the bound on send_mbuf growth. A mg_send() that
+ * would grow send_mbuf past it queues nothing, sets nc->err to ENOBUFS and
+ * closes the connection (MG_F_CLOSE_IMMEDIATELY): a peer that stops reading
+ * costs at most this much memory, and the failure is loud, never a silent
+ * truncation.
+ */
+#ifndef MG_DEFAULT_SEND_MBUF_LIMIT
+#define MG_DEFAULT_SEND_MBUF_LIMIT ((size_t) 64 * 1024 * 1024)
+#endif
+/* Seconds a host name in mg_connect may take to resolve. */
+#ifndef MG_DEFAULT_RESOLVE_TIMEOUT
+#define MG_DEFAULT_RESOLVE_TIMEOUT 5.0
+#endif
+
+struct mg_mgr {
+  struct mg_connection *active_connections;
+  const char *hexdump_file; /* "-" is stdout, "--" stderr, else a path */
+  sock_t ctl[2];            /* wake-up pair of the main iface (mg_broadcast) */
+  void *user_data;
+  int num_ifaces;
+  struct mg_iface **ifaces; /* ifaces[0] is the main iface */
+  const char *nameserver;
+  /* engine-private */
+  struct mg_connection *tail;
+  void *due;      /* scratch array ordering the timers due in one poll */
+  size_t due_cap; /* its capacity, in entries */
+};
+
+struct mg_connection {
+  struct mg_connection *next, *prev; /* mgr->active_connections list */
+  struct mg_connection *listener;    /* for accepted connections */
+  struct mg_mgr *mgr;
+  sock_t sock;
+  int err;
+  union socket_address sa; /* the peer's address */
+  size_t recv_mbuf_limit;  /* reading stops while recv_mbuf holds this much */
+  struct mbuf recv_mbuf;
+  struct mbuf send_mbuf;
+  time_t last_io_time;
+  double ev_timer_time; /* MG_EV_TIMER when mg_time() >= this; 0 = none */
+  void *ssl_if_data;
+  mg_event_handler_t proto_handler;
+  void *proto_data;
+  void (*proto_data_destructor)(void *proto_data);
+  mg_event_handler_t handler;
+  void *user_data;
+  union {
+    void *v;
+    mg_event_handler_t f;
+  } priv_1;
+  void *priv_2;
+  void *mgr_data; /* the iface's per-connection state */
+  struct mg_iface *iface;
+  unsigned long flags;
+  size_t send_mbuf_limit; /* see MG_DEFAULT_SEND_MBUF_LIMIT */
+  /* engine-private */
+  unsigned long engine_flags;  /* authoritative copy of MG_F_ENGINE_MASK bits */
+  size_t recv_reported;        /* recv_mbuf.len the iface last heard of */
+  struct mbuf dgram_sizes;     /* UDP: size_t length of each queued datagram */
+  double resolve_deadline;     /* MG_F_RESOLVING: give up at this time */
+  int pending_connect;         /* 1: deliver CONNECT(pending_err) next poll */
+  int pending_err;
+  unsigned int closing : 1;    /* CLOSE delivered or being delivered */
+};
+
+struct mg_mgr_init_opts {
+  const struct mg_iface_vtable *main_iface;
+  int num_ifaces;
+  const struct mg_iface_vtable **ifaces;
+  const char *nameserver;
+};
+
+void mg_mgr_init(struct mg_mgr *mgr, void *user_data);
+void mg_mgr_init_opt(struct mg_mgr *mgr, void *user_data,
+                     struct mg_mgr_init_opts opts);
+void mg_mgr_free(struct mg_mgr *mgr);
+/* One iteration; waits at most milli ms. Returns the number of connections. */
+int mg_mgr_poll(struct mg_mgr *mgr, int milli);
+struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c);
+
+struct mg_bind_opts {
+  void *user_data;
+  unsigned int flags;
+  const char **error_string;
+  struct mg_iface *iface;
+};
+struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
+                              mg_event_handler_t handler);
+struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
+                                  mg_event_handler_t handler,
+                                  struct mg_bind_opts opts);
+
+struct mg_connect_opts {
+  void *user_data;
+  unsigned int flags;
+  const char **error_string;
+  struct mg_iface *iface;
+  const char *nameserver;
+  double resolve_timeout; /* seconds; 0 = MG_DEFAULT_RESOLVE_TIMEOUT */
+};
+struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
+                                 mg_event_handler_t handler);
+struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
+                                     mg_event_handler_t handler,
+                                     struct mg_connect_opts opts);
+
+struct mg_add_sock_opts {
+  void *user_data;
+  unsigned int flags;
+  const char **error_string;
+  struct mg_iface *iface;
+};
+struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
+                                  mg_event_handler_t handler);
+struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
+                                      mg_event_handler_t handler,
+                                      struct mg_add_sock_opts opts);
+
+void mg_send(struct mg_connection *nc, const void *buf, int len);
+int mg_printf(struct mg_connection *nc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap);
+
+double mg_set_timer(struct mg_connection *nc, double timestamp);
+double mg_time(void);
+
+/* Thread-safe: cb runs on the poll thread for every connection (ev
+ * MG_EV_POLL, ev_data = the data) before mg_broadcast returns. */
+void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
+                  size_t len);
+
+/* ---- 5. the network interface ----------------------------------------- */
+
+struct mg_iface {
+  struct mg_mgr *mgr;
+  void *data;
+  const struct mg_iface_vtable *vtable;
+};
+
+/*
+ * The one door between the engine and the outside world. The first sixteen
+ * operations are those of Mongoose 6, in its order; the last four are this
+ * engine's extensions (clock, randomness, name resolution, cross-thread
+ * wake-up), which keep the core free of any clock, random or socket call.
+ *
+ * Rules: no method blocks; no method calls back into the core, except poll,
+ * which reports what happened through the mg_if_* callbacks below.
+ */
+struct mg_iface_vtable {
+  void (*init)(struct mg_iface *iface);
+  void (*free)(struct mg_iface *iface);
+  void (*add_conn)(struct mg_connection *nc);
+  void (*remove_conn)(struct mg_connection *nc);
+  /* Waits at most timeout_ms for something to report; returns how many
+   * things it reported. */
+  int (*poll)(struct mg_iface *iface, int timeout_ms);
+  /* 0 or an errno value; on success nc->sock is set. */
+  int (*listen_tcp)(struct mg_connection *nc, union socket_address *sa);
+  int (*listen_udp)(struct mg_connection *nc, union socket_address *sa);
+  /* Starts connecting to sa; the result comes through mg_if_connect_cb. */
+  void (*connect_tcp)(struct mg_connection *nc, const union socket_address *sa);
+  /* 0 or an errno value: a UDP "connection" to nc->sa. */
+  int (*connect_udp)(struct mg_connection *nc);
+  /* Bytes taken now (0 if none can be), or -1 with nc->err set. */
+  int (*tcp_send)(struct mg_connection *nc, const void *buf, size_t len);
+  /* Sends one datagram: len, 0 if it cannot go now, or -1 with nc->err. */
+  int (*udp_send)(struct mg_connection *nc, const void *buf, size_t len);
+  /* The handlers consumed len bytes of recv_mbuf. */
+  void (*recved)(struct mg_connection *nc, size_t len);
+  /* 0 or an errno value. */
+  int (*create_conn)(struct mg_connection *nc);
+  void (*destroy_conn)(struct mg_connection *nc);
+  void (*sock_set)(struct mg_connection *nc, sock_t sock);
+  void (*get_conn_addr)(struct mg_connection *nc, int remote,
+                        union socket_address *sa);
+  /* extensions */
+  double (*now)(struct mg_iface *iface);
+  void (*random)(struct mg_iface *iface, void *buf, size_t len);
+  /* Starts resolving host (0 or an errno value); the answer comes through
+   * mg_if_resolved. destroy_conn cancels a pending resolution. */
+  int (*resolve)(struct mg_connection *nc, const char *host);
+  /* Runs mg_if_broadcast on the poll thread and returns after it did. */
+  void (*broadcast)(struct mg_iface *iface, mg_event_handler_t cb, void *data,
+                    size_t len);
+};
+
+extern const struct mg_iface_vtable mg_socket_iface_vtable;
+extern const struct mg_iface_vtable *mg_default_iface_vtable;
+
+/* Callbacks for iface implementations, to be called from their poll only. */
+struct mg_connection *mg_if_accept_tcp(struct mg_connection *listener,
+                                       sock_t sock,
+                                       const union socket_address *peer);
+void mg_if_connect_cb(struct mg_connection *nc, int err);
+size_t mg_if_recv_room(const struct mg_connection *nc);
+void mg_if_recv_tcp(struct mg_connection *nc, const void *buf, size_t len);
+void mg_if_recv_udp(struct mg_connection *nc, const void *buf, size_t len,
+                    const union socket_address *from);
+/* err 0: orderly FIN (flush what is queued, then close); else reset/error. */
+void mg_if_peer_closed(struct mg_connection *nc, int err);
+void mg_if_resolved(struct mg_connection *nc, const union socket_address *addr,
+                    int err);
+void mg_if_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
+                     size_t len);
+
+/* ---- 6. helpers -------------------------------------------------------- */
+
+#define MG_SOCK_STRINGIFY_IP 1
+#define MG_SOCK_STRINGIFY_PORT 2
+#define MG_SOCK_STRINGIFY_REMOTE 4
+
+/* Parses "port", ":port", "ip:port", "[ip6]:port", "host:port" with an
+ * optional "tcp://" or "udp://". Returns -1 on error, 0 if host needs
+ * resolving (copied to host), 1 if sa is complete. *proto is SOCK_STREAM or
+ * SOCK_DGRAM. */
+int mg_parse_address(const char *str, union socket_address *sa, int *proto,
+                     char *host, size_t host_len);
+int mg_conn_addr_to_str(struct mg_connection *nc, char *buf, size_t len,
+                        int flags);
+int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
+                        int flags);
+
+int mg_hexdump(const void *buf, int len, char *dst, int dst_len);
+void mg_hexdump_connection(struct mg_connection *nc, const char *path,
+                           const void *buf, int num_bytes, int ev);
+
+void mg_base64_encode(const unsigned char *src, int src_len, char *dst);
+int mg_base64_decode(const unsigned char *s, int len, char *dst);
+
+int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
+                  int is_form_url_encoded);
+#define MG_URL_ENCODE_F_SPACE_AS_PLUS (1 << 0)
+#define MG_URL_ENCODE_F_UPPERCASE_HEX (1 << 1)
+struct mg_str mg_url_encode_opt(const struct mg_str src,
+                                const struct mg_str safe, unsigned int flags);
+struct mg_str mg_url_encode(const struct mg_str src);
+int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
+                 struct mg_str *user_info, struct mg_str *host,
+                 unsigned int *port, struct mg_str *path, struct mg_str *query,
+                 struct mg_str *fragment);
+/* -1: malformed ACL, 0: denied, 1: allowed. remote_ip in host byte order. */
+int mg_check_ip_acl(const char *acl, uint32_t remote_ip);
+
+/* Platform helpers (native code, engine/os_posix.c). */
+int mg_socketpair(sock_t sp[2], int sock_type);
+void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param);
+int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len);
+int mg_stat(const char *path, cs_stat_t *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MONGOOSE_H */
