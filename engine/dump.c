@@ -2,6 +2,7 @@
  * dump.c - mgr->hexdump_file: a readable record of a connection's traffic,
  * one header line per RECV or SEND followed by a hex dump of the bytes.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ void mg_hexdump_connection(struct mg_connection *nc, const char *path,
           num_bytes);
   /* A 16-byte line takes at most 80 characters in mg_hexdump's format. */
   cap = ((size_t) num_bytes / 16 + 2) * 80;
-  if ((text = (char *) malloc(cap)) != NULL) {
+  if (cap <= INT_MAX && (text = (char *) malloc(cap)) != NULL) {
     mg_hexdump(buf, num_bytes, text, (int) cap);
     fputs(text, fp);
     free(text);

@@ -20,7 +20,7 @@
 #include "internal.h"
 
 /* The clock mg_time() reads: the main iface of the manager in use. */
-static struct mg_iface *s_clock_iface;
+static struct mg_iface *_Atomic s_clock_iface;
 
 /* How long mg_mgr_free() keeps trying to deliver queued data. */
 #define MG_FREE_FLUSH_SECONDS 1.0

@@ -23,6 +23,7 @@
 #define MAX_EVENTS 1024
 #define MAX_ACCEPTS_PER_POLL 256
 #define MAX_DGRAMS_PER_POLL 64
+#define ACCEPT_PAUSE_SECONDS 0.1
 
 static struct sock_iface *sock_of(struct mg_iface *iface) {
   return (struct sock_iface *) iface->data;
@@ -46,6 +47,13 @@ static int so_error(int fd) {
   socklen_t len = sizeof(err);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
   return err;
+}
+
+static double sock_now(struct mg_iface *iface) {
+  struct timespec ts;
+  (void) iface;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -248,10 +256,13 @@ static void sock_recved(struct mg_connection *nc, size_t len) {
 
 /* ---- the poll ------------------------------------------------------------ */
 
-static unsigned interest(struct mg_connection *nc, struct sock_conn *sc) {
+static unsigned interest(struct mg_connection *nc, struct sock_conn *sc,
+                         double now) {
   unsigned want = 0;
   if (nc->closing || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return 0;
-  if (nc->engine_flags & MG_F_LISTENING) return POLLER_IN;
+  if (nc->engine_flags & MG_F_LISTENING) {
+    return now >= sc->accept_resume ? POLLER_IN : 0;
+  }
   if (nc->engine_flags & MG_F_CONNECTING) {
     return (nc->engine_flags & MG_F_UDP) ? 0 : POLLER_OUT;
   }
@@ -266,14 +277,21 @@ static unsigned interest(struct mg_connection *nc, struct sock_conn *sc) {
   return want;
 }
 
-static void accept_some(struct sock_iface *si, struct mg_connection *lc) {
+static void accept_some(struct mg_iface *iface, struct mg_connection *lc) {
   int i;
-  (void) si;
   for (i = 0; i < MAX_ACCEPTS_PER_POLL; i++) {
     union socket_address sa;
     socklen_t len = sizeof(sa);
     int fd = accept4(lc->sock, &sa.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0) {
+      /* Out of descriptors, the pending connection stays queued and the
+       * listener stays readable: pause it briefly instead of spinning. */
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+          errno == ENOMEM) {
+        sconn(lc)->accept_resume = sock_now(iface) + ACCEPT_PAUSE_SECONDS;
+      }
+      return;
+    }
     set_nodelay(fd);
     if (mg_if_accept_tcp(lc, fd, &sa) == NULL) close(fd);
   }
@@ -318,14 +336,15 @@ static void read_tcp(struct sock_iface *si, struct mg_connection *nc) {
   }
 }
 
-static void handle_conn(struct sock_iface *si, struct mg_connection *nc,
+static void handle_conn(struct mg_iface *iface, struct mg_connection *nc,
                         unsigned ready) {
+  struct sock_iface *si = sock_of(iface);
   struct sock_conn *sc = sconn(nc);
   if (nc->engine_flags & MG_F_LISTENING) {
     if (nc->engine_flags & MG_F_UDP) {
       read_udp(si, nc);
     } else {
-      accept_some(si, nc);
+      accept_some(iface, nc);
     }
     return;
   }
@@ -369,7 +388,8 @@ static int sock_poll(struct mg_iface *iface, int timeout_ms) {
   struct sock_iface *si = sock_of(iface);
   struct poller_event events[MAX_EVENTS];
   struct mg_connection *nc;
-  int reported = 0, n, i;
+  double now = sock_now(iface);
+  int reported = 0, n, i, err;
   if (si == NULL) return 0;
   si->poll_thread = pthread_self();
   poller_begin(si->poller);
@@ -383,17 +403,16 @@ static int sock_poll(struct mg_iface *iface, int timeout_ms) {
       reported++;
     }
     if (nc->sock == INVALID_SOCKET) continue;
-    if (poller_watch(si->poller, nc->sock, nc, interest(nc, sc),
-                     &sc->registered) != 0) {
-      mg_if_peer_closed(nc, ENOMEM);
-    }
+    err = poller_watch(si->poller, nc->sock, nc, interest(nc, sc, now),
+                       &sc->registered);
+    if (err != 0) mg_if_peer_closed(nc, err); /* e.g. an unpollable fd */
   }
   n = poller_wait(si->poller, reported > 0 ? 0 : timeout_ms, events, MAX_EVENTS);
   for (i = 0; i < n; i++) {
     if (events[i].tag == si) {
       handle_wake(si, iface->mgr);
     } else {
-      handle_conn(si, (struct mg_connection *) events[i].tag, events[i].ready);
+      handle_conn(iface, (struct mg_connection *) events[i].tag, events[i].ready);
     }
   }
   return reported + n;
@@ -416,13 +435,6 @@ static void sock_get_conn_addr(struct mg_connection *nc, int remote,
   } else if (fd != INVALID_SOCKET) {
     (void) getsockname(fd, &sa->sa, &len);
   }
-}
-
-static double sock_now(struct mg_iface *iface) {
-  struct timespec ts;
-  (void) iface;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void sock_random(struct mg_iface *iface, void *buf, size_t len) {

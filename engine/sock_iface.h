@@ -60,6 +60,7 @@ struct sock_conn {
   unsigned hup : 1; /* the peer hung up while we were not reading */
   unsigned report_connect : 1; /* a connect result decided synchronously */
   int connect_err;
+  double accept_resume; /* listener: accept paused until then (EMFILE) */
   struct resolve_req *resolve;
 };
 

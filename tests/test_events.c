@@ -3,6 +3,8 @@
  * over 127.0.0.1.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -249,6 +251,45 @@ static void test_bind_forms_and_ipv6(void **state) {
   mg_mgr_free(&mgr);
 }
 
+/* TCP_NODELAY on both ends (no delayed-ACK stalls), close-on-exec and
+ * non-blocking everywhere, SO_REUSEADDR on listeners. */
+static struct mg_connection *s_accepted;
+static void keep_accepted(struct mg_connection *nc, int ev, void *ev_data) {
+  (void) ev_data;
+  if (ev == MG_EV_ACCEPT) s_accepted = nc;
+}
+
+static int sockopt(int fd, int level, int name) {
+  int v = 0;
+  socklen_t len = sizeof(v);
+  assert_int_equal(getsockopt(fd, level, name, &v, &len), 0);
+  return v;
+}
+
+static void assert_fd_flags(int fd) {
+  assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+  assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+}
+
+static void test_socket_options(void **state) {
+  struct mg_mgr mgr;
+  struct mg_connection *lc, *c;
+  (void) state;
+  s_accepted = NULL;
+  mg_mgr_init(&mgr, NULL);
+  lc = mg_bind(&mgr, "tcp://127.0.0.1:0", keep_accepted);
+  c = mg_connect(&mgr, addr_of(lc, "tcp"), count_cli);
+  POLL_UNTIL(&mgr, s_accepted != NULL && s_cli.counts[MG_EV_CONNECT], 10);
+  assert_non_null(s_accepted);
+  assert_true(sockopt(lc->sock, SOL_SOCKET, SO_REUSEADDR));
+  assert_fd_flags(lc->sock);
+  assert_true(sockopt(c->sock, IPPROTO_TCP, TCP_NODELAY));
+  assert_fd_flags(c->sock);
+  assert_true(sockopt(s_accepted->sock, IPPROTO_TCP, TCP_NODELAY));
+  assert_fd_flags(s_accepted->sock);
+  mg_mgr_free(&mgr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_client_server_event_order, setup),
@@ -258,6 +299,7 @@ int main(void) {
       cmocka_unit_test_setup(test_connect_refused, setup),
       cmocka_unit_test_setup(test_bad_addresses, setup),
       cmocka_unit_test_setup(test_bind_forms_and_ipv6, setup),
+      cmocka_unit_test_setup(test_socket_options, setup),
   };
   return cmocka_run_group_tests_name("events", tests, NULL, NULL);
 }
