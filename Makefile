@@ -1,6 +1,7 @@
 # The build. Everything goes to build/; see README.md for the targets.
 #
-#   make            engine libraries, examples, tests
+#   make            engine libraries, mgsim, examples, tests
+#   make scenarios  run every scenario file (the main job)
 #   make test       install missing packages, build, run every test
 #   make bench      benchmarks, printed as ratios against a peer
 #   make clean
@@ -18,7 +19,7 @@ WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
-BASE     := $(CSTD) $(WARN) -Iengine -MMD -MP
+BASE     := $(CSTD) $(WARN) -Iengine -Isimiface -Itools/mgsim -MMD -MP
 LDLIBS   := -lpthread -lm
 
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
@@ -27,6 +28,10 @@ CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer du
 NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
             os_posix
 ENGINE   := $(CORE) $(NATIVE)
+# The simulated iface and the scenario runner (mgsim.c adds only main()).
+SIM      := rng sim_core sim_net sim_iface
+RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli
+vpath %.c engine simiface tools/mgsim
 
 VARIANTS := obj obj-poll obj-asan obj-asan-poll
 FLAGS_obj           := $(OPT)
@@ -37,22 +42,25 @@ LIB_obj             := $(BUILD)/libengine.a
 LIB_obj-poll        := $(BUILD)/libengine-poll.a
 LIB_obj-asan        := $(BUILD)/libengine-asan.a
 LIB_obj-asan-poll   := $(BUILD)/libengine-asan-poll.a
+SIMLIB_obj          := $(BUILD)/libmgsim.a
+SIMLIB_obj-asan     := $(BUILD)/libmgsim-asan.a
 
 EXAMPLES := echo_server timer
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 # The tests that touch sockets run again against the poll() backend.
 NET_TESTS := test_events test_flow test_threads test_timers test_udp
 
+MGSIM        := $(BUILD)/mgsim $(BUILD)/mgsim-asan
 EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \
                 $(BUILD)/examples/echo_server_poll
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
 
-.PHONY: all test check-core bench clean deps
-all: $(LIB_obj) $(LIB_obj-poll) $(EXAMPLE_BINS) $(TEST_BINS)
+.PHONY: all test check-core bench clean deps scenarios
+all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS)
 
 define variant
-$(BUILD)/$(1)/%.o: engine/%.c
+$(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(BASE) $$(FLAGS_$(1)) -c $$< -o $$@
 $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
@@ -60,6 +68,21 @@ $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
 	ar rcs $$@ $$^
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
+
+$(SIMLIB_obj): $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(SIM) $(RUNNER)))
+	@rm -f $@
+	ar rcs $@ $^
+$(SIMLIB_obj-asan): $(addprefix $(BUILD)/obj-asan/,$(addsuffix .o,$(SIM) $(RUNNER)))
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/mgsim: $(BUILD)/obj/mgsim.o $(SIMLIB_obj) $(LIB_obj)
+	$(CC) $(OPT) $^ $(LDLIBS) -o $@
+$(BUILD)/mgsim-asan: $(BUILD)/obj-asan/mgsim.o $(SIMLIB_obj-asan) $(LIB_obj-asan)
+	$(CC) $(SAN) $^ $(LDLIBS) -o $@
+
+# The main job: every scenario, one line each and a summary.
+scenarios: $(BUILD)/mgsim
+	@$(BUILD)/mgsim run scenarios
 
 $(BUILD)/examples/%: examples/%.c $(LIB_obj)
 	@mkdir -p $(@D)
@@ -71,9 +94,9 @@ $(BUILD)/examples/echo_server_poll: examples/echo_server.c $(LIB_obj-poll)
 # Tests run under ASan+UBSan, once per poller backend. test_mbuf makes
 # allocations fail by wrapping the allocator at link time.
 TEST_LDFLAGS_test_mbuf := -Wl,--wrap=realloc -Wl,--wrap=malloc
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB_obj-asan)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB_obj-asan) $(SIMLIB_obj-asan)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
+	$(CC) $(BASE) $(SAN) $< $(SIMLIB_obj-asan) $(LIB_obj-asan) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
 $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@

@@ -1,0 +1,107 @@
+/*
+ * sim.h - the simulated iface: a virtual clock and a simulated network of
+ * TCP streams and UDP datagrams between the engine and scripted peers.
+ *
+ * The engine runs unchanged on it: mg_mgr_init_opt() with
+ * mg_sim_iface_vtable (sim_mgr_init() does that), and every socket, clock
+ * reading and random number the engine asks for comes from here. Time is
+ * virtual: when nothing is due, a poll jumps the clock to the next scheduled
+ * happening instead of sleeping. Everything random comes from one seeded
+ * PRNG, so a run is a pure function of the script and the seed.
+ *
+ * Times are int64 microseconds since the start of the simulation; mg_time()
+ * reads SIM_EPOCH + now / 1e6 seconds.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdint.h>
+
+#include "mongoose.h"
+
+#define SIM_EPOCH 1000000.0 /* mg_time() at virtual time 0, in seconds */
+
+struct sim;
+struct sim_peer;
+
+/* Network knobs. A stream copies the knobs of its peer when it is created;
+ * a peer copies the simulation's when it is created. */
+struct sim_knobs {
+  int64_t delay_us;        /* one-way delivery delay */
+  size_t send_limit;       /* most bytes one engine send may take; 0: any */
+  size_t read_split;       /* most bytes per RECV the engine gets; 0: any */
+  size_t window;           /* bytes toward the engine not yet consumed by its
+                              handlers (recved opens it); 0: unlimited */
+  size_t peer_window;      /* bytes toward a peer it has not read; 0: unlimited */
+  double loss, dup;        /* UDP: probability of loss and of duplication */
+  int64_t jitter_us;       /* UDP: extra random delay in [0, jitter] */
+  int64_t connect_timeout_us; /* engine connect to a silent peer */
+};
+
+enum sim_listen_mode { SIM_ACCEPT, SIM_REFUSE, SIM_SILENT };
+
+extern const struct mg_iface_vtable mg_sim_iface_vtable;
+
+struct sim *sim_new(uint64_t seed);
+void sim_free(struct sim *s);
+/* Initialises mgr with the simulated iface as its main iface. */
+void sim_mgr_init(struct sim *s, struct mg_mgr *mgr, void *user_data);
+int64_t sim_now(const struct sim *s);
+struct sim_knobs *sim_knobs(struct sim *s);
+
+/* Polls mgr until virtual time t and until nothing more happens at t.
+ * Returns 0, or -1 if the engine kept busy at one instant without end. */
+int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t);
+
+/* Moves virtual time to t without an engine (after mg_mgr_free): the
+ * network still delivers to the peers. */
+void sim_advance(struct sim *s, int64_t t);
+
+/* The small id the trace uses for a connection (creation order, from 1). */
+int sim_conn_id(const struct mg_connection *nc);
+/* Adds a line to the trace: "<time> <who> <text>". */
+void sim_trace(struct sim *s, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The trace so far, NUL-terminated. */
+const char *sim_trace_text(const struct sim *s);
+size_t sim_trace_len(const struct sim *s);
+/* Counts everything that happens; unchanged across a poll means idle. */
+uint64_t sim_activity(const struct sim *s);
+
+/* DNS: name -> address, or a failure, or silence. */
+int sim_dns_answer(struct sim *s, const char *name, const char *ip,
+                   int64_t delay_us);
+int sim_dns_fail(struct sim *s, const char *name, int64_t delay_us);
+int sim_dns_silent(struct sim *s, const char *name);
+
+/* Peers: the scripted other ends. Addresses are "ip:port". */
+struct sim_peer *sim_peer_new(struct sim *s, const char *name);
+struct sim_peer *sim_peer_find(struct sim *s, const char *name);
+const char *sim_peer_name(const struct sim_peer *p);
+struct sim_knobs *sim_peer_knobs(struct sim_peer *p);
+int sim_peer_set_addr(struct sim_peer *p, const char *addr);
+int sim_peer_connect(struct sim_peer *p, const char *addr);
+int sim_peer_listen(struct sim_peer *p, const char *addr,
+                    enum sim_listen_mode mode);
+int sim_peer_send(struct sim_peer *p, const void *data, size_t len);
+int sim_peer_close(struct sim_peer *p); /* FIN */
+int sim_peer_reset(struct sim_peer *p); /* RST */
+void sim_peer_reading(struct sim_peer *p, int on);
+int sim_peer_udp_bind(struct sim_peer *p, const char *addr);
+int sim_peer_sendto(struct sim_peer *p, const char *addr, const void *data,
+                    size_t len);
+
+/* What a peer has seen. Received bytes accumulate; *consumed is a cursor the
+ * caller (the scenario runner) moves as it checks them. */
+const struct mbuf *sim_peer_received(const struct sim_peer *p);
+size_t *sim_peer_cursor(struct sim_peer *p);
+int sim_peer_got_fin(const struct sim_peer *p);
+int sim_peer_got_rst(const struct sim_peer *p);
+int sim_peer_connected(const struct sim_peer *p);
+/* UDP: the datagrams received, oldest first; takes the next unchecked one. */
+int sim_peer_next_dgram(struct sim_peer *p, const char **data, size_t *len);
+
+/* The error text of the last failed sim_* call. */
+const char *sim_error(const struct sim *s);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * sim_core.c - the simulation itself: its clock, its event queue, its trace
+ * and the run loop that drives a manager through virtual time.
+ */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+/* Same-instant polls allowed before a run is declared a livelock. */
+#define MAX_POLLS_PER_INSTANT 10000000
+
+struct sim *sim_new(uint64_t seed) {
+  struct sim *s = (struct sim *) calloc(1, sizeof(*s));
+  if (s == NULL) return NULL;
+  rng_seed(&s->rng, seed);
+  s->horizon = INT64_MAX;
+  s->knobs.delay_us = 100;
+  s->knobs.connect_timeout_us = 20 * 1000000LL;
+  s->next_port = 40000;
+  mbuf_init(&s->trace, 0);
+  return s;
+}
+
+void sim_free(struct sim *s) {
+  size_t i;
+  if (s == NULL) return;
+  for (i = 0; i < s->nheap; i++) free(s->heap[i].data);
+  free(s->heap);
+  sim_free_net(s);
+  mbuf_free(&s->trace);
+  free(s);
+}
+
+int64_t sim_now(const struct sim *s) { return s->now; }
+struct sim_knobs *sim_knobs(struct sim *s) { return &s->knobs; }
+uint64_t sim_activity(const struct sim *s) { return s->activity; }
+const char *sim_error(const struct sim *s) { return s->error; }
+
+int sim_set_error(struct sim *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->error, sizeof(s->error), fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* ---- the event queue ----------------------------------------------------- */
+
+static int earlier(const struct sim_event *a, const struct sim_event *b) {
+  return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+void sim_schedule(struct sim *s, struct sim_event *e) {
+  size_t i;
+  if (s->nheap == s->cap_heap) {
+    size_t cap = s->cap_heap ? s->cap_heap * 2 : 64;
+    struct sim_event *h =
+        (struct sim_event *) realloc(s->heap, cap * sizeof(*h));
+    if (h == NULL) abort(); /* the simulation cannot lose an event */
+    s->heap = h;
+    s->cap_heap = cap;
+  }
+  e->seq = s->seq++;
+  i = s->nheap++;
+  while (i > 0 && earlier(e, &s->heap[(i - 1) / 2])) {
+    s->heap[i] = s->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  s->heap[i] = *e;
+}
+
+int64_t sim_next_event_time(const struct sim *s) {
+  return s->nheap > 0 ? s->heap[0].at : INT64_MAX;
+}
+
+int sim_pop_due(struct sim *s, struct sim_event *out) {
+  size_t i = 0;
+  struct sim_event last;
+  if (s->nheap == 0 || s->heap[0].at > s->now) return 0;
+  *out = s->heap[0];
+  last = s->heap[--s->nheap];
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= s->nheap) break;
+    if (c + 1 < s->nheap && earlier(&s->heap[c + 1], &s->heap[c])) c++;
+    if (!earlier(&s->heap[c], &last)) break;
+    s->heap[i] = s->heap[c];
+    i = c;
+  }
+  if (s->nheap > 0) s->heap[i] = last;
+  s->activity++;
+  return 1;
+}
+
+/* ---- the trace ----------------------------------------------------------- */
+
+void sim_trace(struct sim *s, const char *who, const char *fmt, ...) {
+  char line[512];
+  int n;
+  va_list ap;
+  n = snprintf(line, sizeof(line), "%10lld %-6s ", (long long) s->now, who);
+  va_start(ap, fmt);
+  vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
+  va_end(ap);
+  strcat(line, "\n");
+  /* The text stays NUL-terminated; the NUL is not counted in len. */
+  if (mbuf_append(&s->trace, line, strlen(line) + 1) > 0) s->trace.len--;
+  s->activity++;
+}
+
+const char *sim_trace_text(const struct sim *s) {
+  return s->trace.len > 0 ? s->trace.buf : "";
+}
+
+size_t sim_trace_len(const struct sim *s) { return s->trace.len; }
+
+/* ---- addresses ----------------------------------------------------------- */
+
+void sim_addr_str(const union socket_address *sa, char *buf, size_t len) {
+  if (mg_sock_addr_to_str(sa, buf, len,
+                          MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT) < 0) {
+    snprintf(buf, len, "?");
+  }
+}
+
+int sim_parse_addr(const char *str, union socket_address *sa) {
+  int proto;
+  return mg_parse_address(str, sa, &proto, NULL, 0) == 1 ? 0 : -1;
+}
+
+int sim_addr_eq(const union socket_address *a, const union socket_address *b) {
+  if (a->sa.sa_family != b->sa.sa_family) return 0;
+  if (a->sa.sa_family == AF_INET6) {
+    return a->sin6.sin6_port == b->sin6.sin6_port &&
+           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, 16) == 0;
+  }
+  return a->sin.sin_port == b->sin.sin_port &&
+         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+static struct sim *s_installing; /* hands the sim to the iface's init */
+
+void sim_mgr_init(struct sim *s, struct mg_mgr *mgr, void *user_data) {
+  struct mg_mgr_init_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.main_iface = &mg_sim_iface_vtable;
+  s_installing = s;
+  mg_mgr_init_opt(mgr, user_data, opts);
+  s_installing = NULL;
+  s->mgr = mgr;
+}
+
+struct sim *sim_take_installing(void) { return s_installing; }
+
+int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t) {
+  int same_instant = 0;
+  s->horizon = t;
+  for (;;) {
+    uint64_t before = s->activity;
+    int64_t then = s->now;
+    int64_t wait_ms = t > s->now ? (t - s->now + 999) / 1000 : 0;
+    mg_mgr_poll(mgr, wait_ms > INT_MAX ? INT_MAX : (int) wait_ms);
+    if (s->now != then) {
+      same_instant = 0;
+      continue;
+    }
+    if (s->activity == before && s->now >= t) break;
+    if (++same_instant > MAX_POLLS_PER_INSTANT) {
+      s->horizon = INT64_MAX;
+      return sim_set_error(s, "the engine stays busy at t=%lld us without end",
+                           (long long) s->now);
+    }
+  }
+  s->horizon = INT64_MAX;
+  return 0;
+}
+
+void sim_advance(struct sim *s, int64_t t) {
+  struct sim_event e;
+  while (sim_next_event_time(s) <= t) {
+    s->now = sim_next_event_time(s);
+    while (sim_pop_due(s, &e)) sim_process(s, &e);
+  }
+  if (t > s->now) s->now = t;
+}

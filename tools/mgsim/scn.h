@@ -1,0 +1,77 @@
+/*
+ * scn.h - scenario files: parsing, running, and the apps they drive.
+ *
+ * A scenario is a text file of lines, each optionally prefixed by a time
+ * (@ABS or +REL, with a unit: us, ms, s). Lines run in order; before a line
+ * the simulation runs up to its time. The language is documented in
+ * README.md ("Scenario language"); scn_cmd.c holds every command.
+ */
+#ifndef SCN_H
+#define SCN_H
+
+#include <stdint.h>
+
+#include "mongoose.h"
+#include "sim.h"
+
+enum tok_type { T_WORD, T_STR, T_CONN, T_TIME_ABS, T_TIME_REL };
+
+struct tok {
+  enum tok_type type;
+  char *s; /* WORD and STR: the bytes, NUL-terminated */
+  size_t len;
+  long long n;  /* CONN: the id */
+  int64_t us;   /* TIME_*: microseconds */
+};
+
+struct scn_line {
+  int lineno;
+  int64_t at; /* absolute virtual time, in microseconds */
+  struct tok *toks;
+  int ntoks;
+};
+
+struct scn {
+  char *path;    /* for messages */
+  char *basedir; /* files named in the scenario are relative to it */
+  uint64_t seed;
+  int has_seed;
+  struct scn_line *lines;
+  int nlines;
+};
+
+/* Parses text; NULL with "path:line: message" in err on any error. */
+struct scn *scn_parse(const char *text, size_t len, const char *path,
+                      char *err, size_t errlen);
+struct scn *scn_load(const char *path, char *err, size_t errlen);
+void scn_free(struct scn *sc);
+
+struct scn_result {
+  int passed;
+  int expectations;
+  int64_t end_us;
+  char *trace;   /* heap, NUL-terminated */
+  char *message; /* heap: why it failed, with the trace around it */
+};
+
+/* Runs a parsed scenario with a seed; the result owns its strings. */
+void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res);
+void scn_result_free(struct scn_result *res);
+
+/* ---- apps --------------------------------------------------------------- */
+
+/* Starts an app on mgr from the words after "app NAME" (up to the first
+ * "on" clause). Returns 0, or -1 with a message in err. While a scenario is
+ * being parsed it is called with mgr NULL: check the arguments only.
+ * Connections the app creates, and those they accept, are traced and get the
+ * line's "on EVENT ACTION" rules. */
+typedef int (*scn_app_start)(struct mg_mgr *mgr, int argc, char **argv,
+                             char *err, size_t errlen);
+int scn_register_app(const char *name, scn_app_start start);
+scn_app_start scn_find_app(const char *name);
+void scn_register_builtin_apps(void);
+
+/* mgsim's command line, for programs that register apps of their own. */
+int mgsim_main(int argc, char **argv);
+
+#endif

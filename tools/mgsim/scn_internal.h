@@ -1,0 +1,95 @@
+/*
+ * scn_internal.h - what the scenario runner's files share.
+ */
+#ifndef SCN_INTERNAL_H
+#define SCN_INTERNAL_H
+
+#include "scn.h"
+
+/* mgr broadcast's callback, recorded like an event. */
+#define SCN_EV_BROADCAST 1000
+
+/* An event a handler received (POLL excepted). */
+struct ev_rec {
+  int64_t t;
+  int conn;
+  int ev;
+  long long arg; /* CONNECT: errno, RECV/SEND: bytes, TIMER: stamp (us),
+                    CLOSE: nc->err */
+  int matched;
+};
+
+/* "on EVENT action..." from an app line. */
+struct rule {
+  int ev;
+  const struct tok *toks;
+  int ntoks;
+};
+
+struct app_inst {
+  struct rule *rules;
+  int nrules;
+  int line;
+};
+
+struct conn_info {
+  int known;
+  mg_event_handler_t orig; /* the app's handler */
+  int app;                 /* index into ctx->apps */
+  size_t cursor;           /* events of this connection matched so far */
+  int closed;
+  int consume_per_poll;    /* raw app: bytes consumed per POLL; -1: all on RECV */
+};
+
+struct scn_ctx {
+  const struct scn *sc;
+  struct sim *sim;
+  struct mg_mgr mgr;
+  int mgr_live;
+  int64_t t;
+  struct ev_rec *evs;
+  size_t nevs, cap_evs;
+  struct conn_info *conns; /* indexed by sim connection id */
+  size_t nconns;
+  struct app_inst *apps;
+  int napps;
+  int expectations;
+  char broken[256]; /* a violated invariant, if any */
+};
+
+/* scn_lex.c */
+int scn_lex_line(const char *line, struct tok **out, int *nout, char *err,
+                 size_t errlen);
+void scn_free_toks(struct tok *toks, int n);
+int scn_parse_duration(const char *s, int64_t *us);
+
+/* scn_cmd.c: runs one line (dry: only checks it). */
+int scn_exec(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
+             char *err, size_t errlen);
+
+/* scn_run.c */
+struct conn_info *scn_conn(struct scn_ctx *ctx, int id);
+struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id);
+void scn_adopt_new_conns(struct scn_ctx *ctx, int app);
+int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen);
+void scn_handler(struct mg_connection *nc, int ev, void *ev_data);
+void scn_record(struct scn_ctx *ctx, int id, int ev, long long arg);
+int scn_expect(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
+               char *err, size_t errlen);
+int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
+                    const struct tok *t, int n, int dry, char *err,
+                    size_t errlen);
+
+/* Names: events, flags, errno values. */
+int scn_event_by_name(const char *name);
+const char *scn_event_name(int ev);
+unsigned long scn_flag_by_name(const char *name);
+int scn_errno_by_name(const char *name, long long *out);
+const char *scn_errno_name(long long err);
+
+/* Data specs: "text" | hex "0a0b" | file PATH | repeat N "text" | pattern N.
+ * Fills out (which the caller frees) and returns tokens used, or -1. */
+int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
+             char *err, size_t errlen);
+
+#endif

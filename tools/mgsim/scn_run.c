@@ -1,0 +1,305 @@
+/*
+ * scn_run.c - running a scenario: the manager on a fresh simulation, every
+ * handler wrapped so that each event is recorded, traced and checked against
+ * the invariants (nothing after CLOSE, mbufs in bounds, engine flags intact),
+ * the lines executed at their times, and the verdict with its evidence.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_internal.h"
+
+/* Simulation is single-threaded: one scenario runs at a time. */
+static struct scn_ctx *s_ctx;
+
+/* How much trace a failure shows. */
+#define TRACE_TAIL_LINES 20
+
+struct conn_info *scn_conn(struct scn_ctx *ctx, int id) {
+  static struct conn_info nowhere;
+  if (id <= 0) {
+    memset(&nowhere, 0, sizeof(nowhere));
+    return &nowhere;
+  }
+  if ((size_t) id >= ctx->nconns) {
+    size_t n = (size_t) id * 2 + 8;
+    struct conn_info *c = (struct conn_info *) realloc(ctx->conns, n * sizeof(*c));
+    if (c == NULL) abort();
+    memset(c + ctx->nconns, 0, (n - ctx->nconns) * sizeof(*c));
+    ctx->conns = c;
+    ctx->nconns = n;
+  }
+  return &ctx->conns[id];
+}
+
+struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id) {
+  struct mg_connection *nc;
+  if (!ctx->mgr_live) return NULL;
+  for (nc = mg_next(&ctx->mgr, NULL); nc != NULL; nc = mg_next(&ctx->mgr, nc)) {
+    if (sim_conn_id(nc) == id) return nc;
+  }
+  return NULL;
+}
+
+/* Connections an app created since the last look join that app. */
+void scn_adopt_new_conns(struct scn_ctx *ctx, int app) {
+  struct mg_connection *nc;
+  if (!ctx->mgr_live) return;
+  for (nc = mg_next(&ctx->mgr, NULL); nc != NULL; nc = mg_next(&ctx->mgr, nc)) {
+    struct conn_info *ci;
+    if (nc->handler == scn_handler) continue;
+    ci = scn_conn(ctx, sim_conn_id(nc));
+    ci->known = 1;
+    ci->orig = nc->handler;
+    ci->app = app;
+    nc->handler = scn_handler;
+  }
+}
+
+void scn_record(struct scn_ctx *ctx, int id, int ev, long long arg) {
+  struct ev_rec *r;
+  if (ctx->nevs == ctx->cap_evs) {
+    size_t cap = ctx->cap_evs ? ctx->cap_evs * 2 : 64;
+    struct ev_rec *e = (struct ev_rec *) realloc(ctx->evs, cap * sizeof(*e));
+    if (e == NULL) abort();
+    ctx->evs = e;
+    ctx->cap_evs = cap;
+  }
+  r = &ctx->evs[ctx->nevs++];
+  r->t = sim_now(ctx->sim);
+  r->conn = id;
+  r->ev = ev;
+  r->arg = arg;
+  r->matched = 0;
+}
+
+static void preview(const char *data, size_t len, char *out, size_t cap) {
+  size_t i, o = 0;
+  for (i = 0; i < len && o + 5 < cap; i++) {
+    unsigned char c = (unsigned char) data[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out[o++] = (char) c;
+    } else {
+      o += (size_t) snprintf(out + o, cap - o, c == '\n' ? "\\n" : "\\x%02x", c);
+    }
+  }
+  out[o] = '\0';
+  if (i < len) strcat(out, "...");
+}
+
+static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
+  switch (ev) {
+    case MG_EV_CONNECT:
+    case MG_EV_RECV:
+    case MG_EV_SEND:
+      return *(int *) ev_data;
+    case MG_EV_TIMER:
+      return llround((*(double *) ev_data - SIM_EPOCH) * 1e6);
+    case MG_EV_CLOSE:
+      return nc->err;
+    default:
+      return 0;
+  }
+}
+
+static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
+                        long long arg) {
+  char who[16], text[200], addr[64];
+  snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
+  switch (ev) {
+    case MG_EV_ACCEPT:
+      mg_sock_addr_to_str(&nc->sa, addr, sizeof(addr),
+                          MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT);
+      sim_trace(ctx->sim, who, "ACCEPT %s", addr);
+      break;
+    case MG_EV_CONNECT:
+    case MG_EV_CLOSE:
+      if (arg == 0) {
+        sim_trace(ctx->sim, who, "%s%s", scn_event_name(ev),
+                  ev == MG_EV_CONNECT ? " 0" : "");
+      } else {
+        sim_trace(ctx->sim, who, "%s %s", scn_event_name(ev), scn_errno_name(arg));
+      }
+      break;
+    case MG_EV_RECV:
+      preview(nc->recv_mbuf.buf + nc->recv_mbuf.len - (size_t) arg, (size_t) arg,
+              text, 64);
+      sim_trace(ctx->sim, who, "RECV %lld \"%s\"", arg, text);
+      break;
+    case MG_EV_SEND:
+      sim_trace(ctx->sim, who, "SEND %lld", arg);
+      break;
+    case MG_EV_TIMER:
+      sim_trace(ctx->sim, who, "TIMER @%lldus", arg);
+      break;
+    default:
+      sim_trace(ctx->sim, who, "%s", scn_event_name(ev));
+      break;
+  }
+}
+
+static void check_invariants(struct scn_ctx *ctx, struct mg_connection *nc) {
+  if (ctx->broken[0] != '\0') return;
+  if (nc->recv_mbuf.len > nc->recv_mbuf.size || nc->send_mbuf.len > nc->send_mbuf.size) {
+    snprintf(ctx->broken, sizeof(ctx->broken), "#%d: mbuf len exceeds size",
+             sim_conn_id(nc));
+  } else if ((nc->flags & MG_F_ENGINE_MASK) != nc->engine_flags) {
+    snprintf(ctx->broken, sizeof(ctx->broken),
+             "#%d: engine flags %#lx differ from the engine's %#lx",
+             sim_conn_id(nc), nc->flags & MG_F_ENGINE_MASK, nc->engine_flags);
+  }
+}
+
+static void apply_rules(struct scn_ctx *ctx, struct conn_info *ci,
+                        struct mg_connection *nc, int ev) {
+  const struct app_inst *app;
+  char err[200];
+  int i;
+  if (ci->app < 0 || ci->app >= ctx->napps) return;
+  app = &ctx->apps[ci->app];
+  for (i = 0; i < app->nrules; i++) {
+    if (app->rules[i].ev != ev) continue;
+    if (scn_conn_action(ctx, nc, app->rules[i].toks, app->rules[i].ntoks, 0, err,
+                        sizeof(err)) != 0 &&
+        ctx->broken[0] == '\0') {
+      snprintf(ctx->broken, sizeof(ctx->broken), "line %d: %s", app->line, err);
+    }
+  }
+}
+
+void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct scn_ctx *ctx = s_ctx;
+  int id = sim_conn_id(nc);
+  struct conn_info *ci = scn_conn(ctx, id);
+  long long arg;
+  if (!ci->known && nc->listener != NULL) {
+    /* Accepted: it behaves like its listener. */
+    /* The listener's id is smaller: looking it up cannot move the table. */
+    const struct conn_info *li = scn_conn(ctx, sim_conn_id(nc->listener));
+    ci->known = 1;
+    ci->orig = li->orig;
+    ci->app = li->app;
+  }
+  if (ci->closed && ctx->broken[0] == '\0') {
+    snprintf(ctx->broken, sizeof(ctx->broken), "#%d got %s after its CLOSE", id,
+             scn_event_name(ev));
+  }
+  if (ev != MG_EV_POLL) {
+    arg = event_arg(nc, ev, ev_data);
+    scn_record(ctx, id, ev, arg);
+    trace_event(ctx, nc, ev, arg);
+  }
+  if (ci->orig != NULL) ci->orig(nc, ev, ev_data);
+  apply_rules(ctx, scn_conn(ctx, id), nc, ev);
+  ci = scn_conn(ctx, id);
+  if (ev == MG_EV_CLOSE) ci->closed = 1;
+  check_invariants(ctx, nc);
+  scn_adopt_new_conns(ctx, ci->app);
+}
+
+int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen) {
+  if (ctx->mgr_live) {
+    if (sim_run_until(ctx->sim, &ctx->mgr, t) != 0) {
+      snprintf(err, errlen, "%s", sim_error(ctx->sim));
+      return -1;
+    }
+  } else {
+    sim_advance(ctx->sim, t);
+  }
+  ctx->t = t;
+  return 0;
+}
+
+/* "path:line: message" and the end of the trace. */
+static char *failure(const struct scn_ctx *ctx, int lineno, const char *msg) {
+  const char *trace = sim_trace_text(ctx->sim), *p = trace + strlen(trace);
+  int lines = 0;
+  struct mbuf out;
+  char head[600];
+  while (p > trace && lines <= TRACE_TAIL_LINES) {
+    p--;
+    if (*p == '\n' && p[1] != '\0') lines++;
+  }
+  if (lines > TRACE_TAIL_LINES) p++;
+  snprintf(head, sizeof(head), "%s:%d: %s\n  trace up to %lld us:\n",
+           ctx->sc->path, lineno, msg, (long long) sim_now(ctx->sim));
+  mbuf_init(&out, strlen(head) + strlen(p) + 64);
+  mbuf_append(&out, head, strlen(head));
+  for (; *p != '\0'; p++) {
+    if (p == trace || p[-1] == '\n') mbuf_append(&out, "    ", 4);
+    mbuf_append(&out, p, 1);
+  }
+  mbuf_append(&out, "", 1);
+  return out.buf;
+}
+
+static void free_ctx(struct scn_ctx *ctx) {
+  int i;
+  for (i = 0; i < ctx->napps; i++) free(ctx->apps[i].rules);
+  free(ctx->apps);
+  free(ctx->evs);
+  free(ctx->conns);
+  sim_free(ctx->sim);
+  free(ctx);
+}
+
+void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
+  struct scn_ctx *ctx = (struct scn_ctx *) calloc(1, sizeof(*ctx));
+  char err[400];
+  int i, lineno = 0;
+  memset(res, 0, sizeof(*res));
+  if (ctx == NULL || (ctx->sim = sim_new(seed)) == NULL) {
+    free(ctx);
+    res->message = NULL;
+    return;
+  }
+  ctx->sc = sc;
+  s_ctx = ctx;
+  sim_mgr_init(ctx->sim, &ctx->mgr, NULL);
+  ctx->mgr_live = 1;
+  err[0] = '\0';
+  for (i = 0; i < sc->nlines && err[0] == '\0'; i++) {
+    const struct scn_line *ln = &sc->lines[i];
+    lineno = ln->lineno;
+    if (scn_run_to(ctx, ln->at, err, sizeof(err)) != 0) break;
+    if (ln->ntoks > 0 && scn_exec(ctx, ln, 0, err, sizeof(err)) != 0) break;
+    /* Let the engine react at this same instant before the next line. */
+    if (scn_run_to(ctx, ctx->t, err, sizeof(err)) != 0) break;
+    if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
+  }
+  if (err[0] == '\0' && ctx->mgr_live) {
+    lineno = sc->nlines > 0 ? sc->lines[sc->nlines - 1].lineno : 0;
+    mg_mgr_free(&ctx->mgr);
+    ctx->mgr_live = 0;
+    if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
+  } else if (ctx->mgr_live) {
+    mg_mgr_free(&ctx->mgr);
+    ctx->mgr_live = 0;
+  }
+  /* Every connection a handler saw got exactly one CLOSE. */
+  for (i = 1; err[0] == '\0' && (size_t) i < ctx->nconns; i++) {
+    if (ctx->conns[i].known && !ctx->conns[i].closed) {
+      snprintf(err, sizeof(err), "#%d never got CLOSE", i);
+    }
+  }
+  res->passed = err[0] == '\0';
+  res->expectations = ctx->expectations;
+  res->end_us = sim_now(ctx->sim);
+  if (!res->passed) res->message = failure(ctx, lineno, err);
+  {
+    const char *t = sim_trace_text(ctx->sim);
+    size_t n = strlen(t) + 1;
+    if ((res->trace = (char *) malloc(n)) != NULL) memcpy(res->trace, t, n);
+  }
+  s_ctx = NULL;
+  free_ctx(ctx);
+}
+
+void scn_result_free(struct scn_result *res) {
+  free(res->trace);
+  free(res->message);
+  res->trace = res->message = NULL;
+}
