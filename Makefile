@@ -111,8 +111,13 @@ test: deps
 check-core: $(LIB_obj)
 	@bash ci/check-core.sh $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
 
-bench: $(EXAMPLE_BINS)
+$(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) $^ $(LDLIBS) -o $@
+
+bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim
 	@bash bench/run_conn_bench.sh
+	@bash bench/run_sim_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -55,8 +55,32 @@ for t in "$build"/tests-poll/test_*; do
   case $t in *.d) continue ;; esac
   run_cmocka "$(basename "$t") [poll]" "$t"
 done
+# Every scenario, twice per seed (the traces must be identical), under
+# ASan+UBSan; each scenario counts as one test.
+"$build/mgsim-asan" run --repeat 2 scenarios >"$log" 2>&1
+rc=$?
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+if [ -n "$summary" ]; then
+  sp=${summary%% passed*}
+  sf=${summary#*, }
+  sf=${sf%% failed*}
+else
+  sp=0
+  sf=1
+fi
+[ "$rc" -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
+passed=$((passed + sp))
+failed=$((failed + sf))
+if [ "$sf" -ne 0 ]; then
+  echo "FAIL scenarios ($sp passed, $sf failed)"
+  grep -v '^ok ' "$log" | sed 's/^/    /' | tail -60
+else
+  echo "ok   scenarios ($sp, each run twice with identical traces)"
+fi
+
 run_check "core purity (nm)" bash ci/check-core.sh "$@"
 run_check "examples (timer, echo_server epoll+poll)" bash ci/check-examples.sh "$build"
+run_check "determinism (gcc/clang x -O0/-O2 trace hashes)" bash ci/determinism.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,7 +3,8 @@
  *
  * One mg_mgr_poll() is, in order:
  *   1. flush: every connection with queued data gets one send attempt, so
- *      data queued since the last poll leaves before we wait;
+ *      data queued since the last poll leaves before we wait (and bytes
+ *      consumed outside handlers are reported to the iface);
  *   2. wait: the ifaces report accepts, connect results, received bytes,
  *      peer closes, resolutions and broadcasts (through iface_cb.c), for at
  *      most the caller's timeout, cut short by the next timer;
@@ -71,9 +72,12 @@ void mg_mgr_init_opt(struct mg_mgr *mgr, void *user_data,
   if (mgr->num_ifaces > 0) s_clock_iface = mgr->ifaces[0];
 }
 
+/* Also tells the ifaces what was consumed outside any handler, so that a
+ * window it opens counts before the wait, not after. */
 static void flush_all(struct mg_mgr *mgr) {
   struct mg_connection *nc;
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
+    mg_conn_report_consumed(nc);
     mg_conn_flush(nc);
   }
 }

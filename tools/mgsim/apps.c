@@ -2,7 +2,7 @@
  * apps.c - the apps a scenario can run in the engine, and their registry.
  *
  *   app echo ADDRESS                    every byte (or datagram) comes back
- *   app timer EVERY [COUNT]             a socketless connection ticking
+ *   app timer EVERY [COUNT [CONNS]]     socketless connections ticking
  *   app raw listen ADDRESS              connections that do nothing by
  *   app raw connect ADDRESS               themselves but consume what they
  *   app raw socketless                    receive; the script drives them
@@ -114,30 +114,32 @@ static void timer_handler(struct mg_connection *nc, int ev, void *ev_data) {
 
 static int timer_start(struct mg_mgr *mgr, int argc, char **argv, char *err,
                        size_t errlen) {
-  struct ticker *t;
-  struct mg_connection *nc;
   int64_t us;
-  long count = 0;
+  long count = 0, conns = 1, i;
   char *end = NULL;
-  if (argc < 1 || argc > 2 || scn_parse_duration(argv[0], &us) != 0 || us == 0 ||
-      (argc == 2 && ((count = strtol(argv[1], &end, 10)) <= 0 || *end != '\0'))) {
-    snprintf(err, errlen, "usage: app timer EVERY [COUNT]  (e.g. app timer 1s 5)");
+  if (argc < 1 || argc > 3 || scn_parse_duration(argv[0], &us) != 0 || us == 0 ||
+      (argc >= 2 && ((count = strtol(argv[1], &end, 10)) <= 0 || *end != '\0')) ||
+      (argc == 3 && ((conns = strtol(argv[2], &end, 10)) <= 0 || *end != '\0' ||
+                     conns > 100000))) {
+    snprintf(err, errlen,
+             "usage: app timer EVERY [COUNT [CONNS]]  (e.g. app timer 1s 5)");
     return -1;
   }
   if (mgr == NULL) return 0;
-  if ((t = (struct ticker *) calloc(1, sizeof(*t))) == NULL) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
+  /* All connections share one stamp: CONNS timers due in the same poll. */
+  for (i = 0; i < conns; i++) {
+    struct ticker *t = (struct ticker *) calloc(1, sizeof(*t));
+    struct mg_connection *nc;
+    if (t == NULL || (nc = mg_add_sock(mgr, INVALID_SOCKET, timer_handler)) == NULL) {
+      free(t);
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    t->every = (double) us / 1e6;
+    t->left = count;
+    nc->user_data = t;
+    mg_set_timer(nc, mg_time() + t->every);
   }
-  t->every = (double) us / 1e6;
-  t->left = count;
-  if ((nc = mg_add_sock(mgr, INVALID_SOCKET, timer_handler)) == NULL) {
-    free(t);
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  nc->user_data = t;
-  mg_set_timer(nc, mg_time() + t->every);
   return 0;
 }
 
