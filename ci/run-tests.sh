@@ -78,6 +78,7 @@ else
   echo "ok   scenarios ($sp, each run twice with identical traces)"
 fi
 
+run_check "malformed scenarios rejected" bash ci/check-bad-scenarios.sh "$build/mgsim-asan"
 run_check "core purity (nm)" bash ci/check-core.sh "$@"
 run_check "examples (timer, echo_server epoll+poll)" bash ci/check-examples.sh "$build"
 run_check "determinism (gcc/clang x -O0/-O2 trace hashes)" bash ci/determinism.sh

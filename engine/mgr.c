@@ -105,7 +105,8 @@ void mg_mgr_free(struct mg_mgr *mgr) {
     }
     if (!pending || mg_time() >= deadline) break;
     for (i = 0; i < mgr->num_ifaces; i++) {
-      mgr->ifaces[i]->vtable->poll(mgr->ifaces[i], 10);
+      double left_ms = ceil((deadline - mg_time()) * 1000.0);
+      mgr->ifaces[i]->vtable->poll(mgr->ifaces[i], left_ms < 10 ? (int) left_ms : 10);
     }
   }
 

@@ -346,8 +346,11 @@ static int64_t next_timer(const struct mg_mgr *mgr) {
       t = nc->resolve_deadline;
     }
     if (t <= 0) continue;
-    us = (int64_t) ceil((t - SIM_EPOCH) * 1e6);
+    /* The first microsecond at which mg_time() >= t, computed the way
+     * mg_time() computes it, so rounding can never make a timer late. */
+    us = (int64_t) floor((t - SIM_EPOCH) * 1e6);
     while (SIM_EPOCH + (double) us / 1e6 < t) us++;
+    while (us > 0 && SIM_EPOCH + (double) (us - 1) / 1e6 >= t) us--;
     if (us < next) next = us;
   }
   return next;
@@ -404,7 +407,7 @@ static int simif_resolve(struct mg_connection *nc, const char *host) {
 /* Single-threaded: the callbacks run right away, in connection order. */
 static void simif_broadcast(struct mg_iface *iface, mg_event_handler_t cb,
                             void *data, size_t len) {
-  sim_trace(sim_of(iface), "mgr", "broadcast %zu", len);
+  sim_trace(sim_of(iface), "mgr", "broadcast");
   mg_if_broadcast(iface->mgr, cb, data, len);
 }
 

@@ -17,7 +17,8 @@ static const char s_usage[] =
     "       mgsim --help\n"
     "\n"
     "options:\n"
-    "  --seed N       seed of the PRNG (default: the file's 'seed' line, else 1)\n"
+    "  --seed N       seed of the PRNG for files without a 'seed' line (default 1);\n"
+    "                 a file that pins its seed keeps it\n"
     "  --trace FILE   write the trace(s) to FILE ('-' for stdout)\n"
     "  --repeat N     run each scenario N times; the traces must be identical\n"
     "  --verbose      print each scenario's trace\n"
@@ -156,7 +157,7 @@ int mgsim_main(int argc, char **argv) {
       scn_free(sc);
       continue;
     }
-    s = has_seed ? seed : sc->has_seed ? sc->seed : 1;
+    s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
     scn_run(sc, s, &first);
     for (r = 1; r < repeat && first.trace != NULL; r++) {
       struct scn_result again;

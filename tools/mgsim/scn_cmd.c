@@ -278,7 +278,6 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
   const char *verb;
   size_t v;
   int i;
-  (void) ctx;
   if (n < 1 || t[0].type != T_WORD) FAIL("an action expected");
   verb = t[0].s;
   if (strcmp(verb, "send") == 0) {
@@ -318,7 +317,8 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
   if (strcmp(verb, "timer") == 0) {
     if (n != 2) FAIL("usage: timer +DURATION | @TIME | 0");
     if (t[1].type == T_TIME_REL) {
-      if (!dry) mg_set_timer(nc, mg_time() + (double) t[1].us / 1e6);
+      /* From whole microseconds, as the clock counts: exact, never late. */
+      if (!dry) mg_set_timer(nc, SIM_EPOCH + (double) (sim_now(ctx->sim) + t[1].us) / 1e6);
     } else if (t[1].type == T_TIME_ABS) {
       if (!dry) mg_set_timer(nc, SIM_EPOCH + (double) t[1].us / 1e6);
     } else if (is_word(&t[1], "0")) {

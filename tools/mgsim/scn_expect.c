@@ -307,6 +307,37 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
   return 0;
 }
 
+/* expect order "RE" "RE"...: trace lines matching each regular expression
+ * appear in this order (each after the previous one's line). */
+static int expect_order(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
+                        char *err, size_t errlen) {
+  const char *line = dry ? "" : sim_trace_text(ctx->sim);
+  int i;
+  if (n < 4) FAIL("usage: expect order \"REGEX\" \"REGEX\"...");
+  for (i = 2; i < n; i++) {
+    regex_t re;
+    int found = 0;
+    if (t[i].type != T_STR) FAIL("expect order takes quoted regular expressions");
+    if (regcomp(&re, t[i].s, REG_EXTENDED | REG_NOSUB) != 0) {
+      FAIL("bad regular expression \"%s\"", t[i].s);
+    }
+    while (!dry && *line != '\0' && !found) {
+      const char *nl = strchr(line, '\n');
+      size_t len = nl != NULL ? (size_t) (nl - line) : strlen(line);
+      char buf[600];
+      snprintf(buf, sizeof(buf), "%.*s", (int) len, line);
+      found = regexec(&re, buf, 0, NULL, 0) == 0;
+      line += len + (nl != NULL);
+    }
+    regfree(&re);
+    if (!dry && !found) {
+      FAIL("no trace line matching \"%s\" after the lines matched by the "
+           "patterns before it", t[i].s);
+    }
+  }
+  return 0;
+}
+
 static int expect_conns(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
                         char *err, size_t errlen) {
   long long want, got = 0;
@@ -357,8 +388,9 @@ int scn_expect(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
   }
   if (strcmp(t[1].s, "quiet") == 0) return expect_quiet(ctx, ln, dry, err, errlen);
   if (strcmp(t[1].s, "peer") == 0) return expect_peer(ctx, t, n, dry, err, errlen);
+  if (strcmp(t[1].s, "order") == 0) return expect_order(ctx, t, n, dry, err, errlen);
   if (strcmp(t[1].s, "conns") == 0) return expect_conns(ctx, t, n, dry, err, errlen);
   if (strcmp(t[1].s, "flags") == 0) return expect_flags(ctx, t, n, dry, err, errlen);
-  FAIL("unknown expectation '%s' (event, count, sum, nothing, quiet, peer, "
-       "conns, flags)", t[1].s);
+  FAIL("unknown expectation '%s' (event, count, sum, nothing, quiet, order, "
+       "peer, conns, flags)", t[1].s);
 }
