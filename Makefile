@@ -23,14 +23,21 @@ BASE     := $(CSTD) $(WARN) -Iengine -Isimiface -Itools/mgsim -MMD -MP
 LDLIBS   := -lpthread -lm
 
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
-CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump
+CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump \
+            http_parse http_vars http http_send http_static http_client \
+            ws ws_frame sha1 utf8
 # The native edge: the socket iface and the platform helpers.
 NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
             os_posix
 ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
-RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli
+RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli \
+            apps_examples
+# The examples whose handlers double as scenario apps (built with
+# MG_EXAMPLE_APP, which leaves out their main()).
+EXAMPLE_APPS := simplest_web_server websocket_chat http_client websocket_client
+APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS)))
 vpath %.c engine simiface tools/mgsim
 
 VARIANTS := obj obj-poll obj-asan obj-asan-poll
@@ -45,7 +52,8 @@ LIB_obj-asan-poll   := $(BUILD)/libengine-asan-poll.a
 SIMLIB_obj          := $(BUILD)/libmgsim.a
 SIMLIB_obj-asan     := $(BUILD)/libmgsim-asan.a
 
-EXAMPLES := echo_server timer
+EXAMPLES := echo_server timer simplest_web_server websocket_chat http_client \
+            websocket_client
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 # The tests that touch sockets run again against the poll() backend.
 NET_TESTS := test_events test_flow test_threads test_timers test_udp
@@ -69,10 +77,18 @@ $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 
-$(SIMLIB_obj): $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(SIM) $(RUNNER)))
+$(BUILD)/obj/app_%.o: examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) -DMG_EXAMPLE_APP -c $< -o $@
+$(BUILD)/obj-asan/app_%.o: examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) -DMG_EXAMPLE_APP -c $< -o $@
+$(SIMLIB_obj): $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(SIM) $(RUNNER))) \
+               $(call APP_OBJS,obj)
 	@rm -f $@
 	ar rcs $@ $^
-$(SIMLIB_obj-asan): $(addprefix $(BUILD)/obj-asan/,$(addsuffix .o,$(SIM) $(RUNNER)))
+$(SIMLIB_obj-asan): $(addprefix $(BUILD)/obj-asan/,$(addsuffix .o,$(SIM) $(RUNNER))) \
+                    $(call APP_OBJS,obj-asan)
 	@rm -f $@
 	ar rcs $@ $^
 $(BUILD)/mgsim: $(BUILD)/obj/mgsim.o $(SIMLIB_obj) $(LIB_obj)

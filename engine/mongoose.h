@@ -211,6 +211,7 @@ struct mg_connection {
   size_t recv_reported;        /* recv_mbuf.len the iface last heard of */
   struct mbuf dgram_sizes;     /* UDP: size_t length of each queued datagram */
   double resolve_deadline;     /* MG_F_RESOLVING: give up at this time */
+  double proto_deadline;       /* a protocol timeout: the poll wakes then */
   int pending_connect;         /* 1: deliver CONNECT(pending_err) next poll */
   int pending_err;
   unsigned int closing : 1;    /* CLOSE delivered or being delivered */
@@ -399,6 +400,164 @@ int mg_socketpair(sock_t sp[2], int sock_type);
 void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param);
 int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len);
 int mg_stat(const char *path, cs_stat_t *st);
+
+/* ---- 7. HTTP and WebSocket --------------------------------------------- */
+
+#define MG_EV_HTTP_REQUEST 100 /* struct http_message * */
+#define MG_EV_HTTP_REPLY 101   /* struct http_message * */
+#define MG_EV_HTTP_CHUNK 102   /* struct http_message * */
+#define MG_EV_WEBSOCKET_HANDSHAKE_REQUEST 111 /* struct http_message * */
+#define MG_EV_WEBSOCKET_HANDSHAKE_DONE 112    /* struct http_message * */
+#define MG_EV_WEBSOCKET_FRAME 113             /* struct websocket_message * */
+#define MG_EV_WEBSOCKET_CONTROL_FRAME 114     /* struct websocket_message * */
+
+#ifndef MG_MAX_HTTP_HEADERS
+#define MG_MAX_HTTP_HEADERS 40
+#endif
+
+struct http_message {
+  struct mg_str message; /* the whole message: request/status line to body end */
+  struct mg_str body;    /* zero-length for a message without a body */
+  struct mg_str method;  /* requests: "GET" */
+  struct mg_str uri;     /* requests: "/path", without the query string */
+  struct mg_str proto;   /* "HTTP/1.1" */
+  int resp_code;         /* replies: 200 */
+  struct mg_str resp_status_msg; /* replies: "OK" */
+  struct mg_str query_string;    /* requests: what follows '?', if anything */
+  struct mg_str header_names[MG_MAX_HTTP_HEADERS];
+  struct mg_str header_values[MG_MAX_HTTP_HEADERS];
+};
+
+struct websocket_message {
+  unsigned char *data;
+  size_t size;
+  unsigned char flags; /* FIN bit (0x80) | opcode */
+};
+
+#define WEBSOCKET_OP_CONTINUE 0
+#define WEBSOCKET_OP_TEXT 1
+#define WEBSOCKET_OP_BINARY 2
+#define WEBSOCKET_OP_CLOSE 8
+#define WEBSOCKET_OP_PING 9
+#define WEBSOCKET_OP_PONG 10
+#define WEBSOCKET_DONT_FIN 0x100
+
+/* Returns the header length (through the blank line) when the headers are
+ * complete, 0 when more bytes are needed, -1 when the message is malformed.
+ * Fills hm; hm->body spans the Content-Length (or what is there so far). */
+int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req);
+struct mg_str *mg_get_http_header(struct http_message *hm, const char *name);
+/* A variable of a query string or form body: its decoded length, -1 if
+ * absent, -2 if dst is too small (dst then holds ""), -3 bad arguments. */
+int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
+                    size_t dst_len);
+/* A parameter of a header value ('realm="x", nonce=y'): its length, 0 when
+ * absent or when buf is too small (buf then holds ""). */
+int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
+                         size_t buf_size);
+/* 0 and user/pass filled for "Authorization: Basic ...", else -1. */
+int mg_get_http_basic_auth(struct http_message *hm, char *user,
+                           size_t user_len, char *pass, size_t pass_len);
+
+/* Limits a server or client connection enforces (and a listener hands to
+ * the connections it accepts). A zero field keeps the default. */
+struct mg_http_limits {
+  size_t max_header_bytes;   /* request/status line and headers: 431 */
+  size_t max_uri_bytes;      /* request target: 414 */
+  size_t max_body_bytes;     /* a body, chunked or not: 413 */
+  size_t max_ws_message;     /* a WebSocket message, reassembled: 1009 */
+  double idle_timeout;       /* seconds a keep-alive connection may idle */
+  double header_timeout;     /* seconds a request's headers may take */
+};
+#define MG_HTTP_DEFAULT_MAX_HEADER_BYTES (16 * 1024)
+#define MG_HTTP_DEFAULT_MAX_URI_BYTES (8 * 1024)
+#define MG_HTTP_DEFAULT_MAX_BODY_BYTES ((size_t) 64 * 1024 * 1024)
+#define MG_HTTP_DEFAULT_MAX_WS_MESSAGE ((size_t) 16 * 1024 * 1024)
+#define MG_HTTP_DEFAULT_IDLE_TIMEOUT 30.0
+#define MG_HTTP_DEFAULT_HEADER_TIMEOUT 10.0
+
+void mg_set_protocol_http_websocket(struct mg_connection *nc);
+void mg_http_set_limits(struct mg_connection *nc, struct mg_http_limits limits);
+
+struct mg_serve_http_opts {
+  const char *document_root;
+  const char *index_files; /* "index.html,index.htm" by default */
+  const char *per_directory_auth_file;
+  const char *auth_domain;
+  const char *global_auth_file;
+  const char *enable_directory_listing; /* "yes" to list */
+  const char *ssi_pattern;
+  const char *ip_acl;
+  const char *url_rewrites;
+  const char *dav_document_root;
+  const char *dav_auth_file;
+  const char *hidden_file_pattern; /* "*.secret|.hidden" */
+  const char *cgi_file_pattern;
+  const char *cgi_interpreter;
+  const char *custom_mime_types; /* ".txt=text/plain; charset=utf-8,.x=y/z" */
+  const char *extra_headers;     /* added to every reply: "X-A: 1\r\nX-B: 2" */
+  time_t fixed_mtime; /* nonzero: every file's time (deterministic replays) */
+};
+void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
+                   struct mg_serve_http_opts opts);
+void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
+                        const char *path, const struct mg_str mime_type,
+                        const struct mg_str extra_headers);
+
+void mg_send_response_line(struct mg_connection *nc, int status_code,
+                           const char *extra_headers);
+/* content_length < 0: chunked (end with an empty mg_send_http_chunk). */
+void mg_send_head(struct mg_connection *nc, int status_code,
+                  int64_t content_length, const char *extra_headers);
+void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len);
+void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mg_http_send_error(struct mg_connection *nc, int code, const char *reason);
+void mg_http_send_redirect(struct mg_connection *nc, int status_code,
+                           const struct mg_str location,
+                           const struct mg_str extra_headers);
+void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
+                               mg_event_handler_t handler);
+
+struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
+                                      mg_event_handler_t event_handler,
+                                      const char *url,
+                                      const char *extra_headers,
+                                      const char *post_data);
+struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
+                                          mg_event_handler_t ev_handler,
+                                          struct mg_connect_opts opts,
+                                          const char *url,
+                                          const char *extra_headers,
+                                          const char *post_data);
+
+void mg_send_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                             const void *data, size_t data_len);
+void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
+                              const struct mg_str *strings, int num_strings);
+void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
+                                    mg_event_handler_t event_handler,
+                                    const char *url, const char *protocol,
+                                    const char *extra_headers);
+struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
+                                        mg_event_handler_t ev_handler,
+                                        struct mg_connect_opts opts,
+                                        const char *url, const char *protocol,
+                                        const char *extra_headers);
+void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
+                                 const char *extra_headers);
+void mg_send_websocket_handshake2(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers);
+void mg_send_websocket_handshake3(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers, const char *user,
+                                  const char *pass);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,9 @@ double mg_timers_next_due(struct mg_mgr *mgr) {
         (t <= 0 || nc->resolve_deadline < t)) {
       t = nc->resolve_deadline;
     }
+    if (nc->proto_deadline > 0 && (t <= 0 || nc->proto_deadline < t)) {
+      t = nc->proto_deadline;
+    }
     if (t > 0 && (next == 0 || t < next)) next = t;
   }
   return next;

@@ -345,6 +345,9 @@ static int64_t next_timer(const struct mg_mgr *mgr) {
     if ((nc->engine_flags & MG_F_RESOLVING) && (t <= 0 || nc->resolve_deadline < t)) {
       t = nc->resolve_deadline;
     }
+    if (nc->proto_deadline > 0 && (t <= 0 || nc->proto_deadline < t)) {
+      t = nc->proto_deadline;
+    }
     if (t <= 0) continue;
     /* The first microsecond at which mg_time() >= t, computed the way
      * mg_time() computes it, so rounding can never make a timer late. */

@@ -7,7 +7,9 @@
  *   app raw connect ADDRESS               themselves but consume what they
  *   app raw socketless                    receive; the script drives them
  *
- * Programs add their own with scn_register_app() before mgsim_main().
+ * and the examples' handlers (apps_examples.c): http-static, ws-echo,
+ * ws-chat, http-client, ws-client. Programs add their own with
+ * scn_register_app() before mgsim_main().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,8 +185,11 @@ static int raw_start(struct mg_mgr *mgr, int argc, char **argv, char *err,
   }
 }
 
+void scn_register_example_apps(void);
+
 /* A program's own app of the same name takes precedence. */
 void scn_register_builtin_apps(void) {
+  scn_register_example_apps();
   if (scn_find_app("echo") == NULL) scn_register_app("echo", echo_start);
   if (scn_find_app("timer") == NULL) scn_register_app("timer", timer_start);
   if (scn_find_app("raw") == NULL) scn_register_app("raw", raw_start);

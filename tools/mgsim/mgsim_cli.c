@@ -74,7 +74,7 @@ static int collect(const char *path, struct list *out) {
     }
   }
   closedir(d);
-  qsort(here.items, here.n, sizeof(char *), by_name);
+  if (here.n > 1) qsort(here.items, here.n, sizeof(char *), by_name);
   for (i = 0; i < here.n; i++) {
     collect(here.items[i], out);
     free(here.items[i]);

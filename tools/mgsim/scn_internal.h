@@ -55,6 +55,7 @@ struct scn_ctx {
   int napps;
   int expectations;
   char broken[256]; /* a violated invariant, if any */
+  char cwd[1024];    /* restored after the run */
 };
 
 /* scn_lex.c */

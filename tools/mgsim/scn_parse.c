@@ -89,6 +89,13 @@ struct scn *scn_parse(const char *text, size_t len, const char *path,
     memcpy(sc->basedir, path, (size_t) (slash - path));
     sc->basedir[slash - path] = '\0';
   }
+  { /* absolute, since the run changes into it */
+    char *abs = realpath(sc->basedir, NULL);
+    if (abs != NULL) {
+      free(sc->basedir);
+      sc->basedir = abs;
+    }
+  }
   memset(&dry, 0, sizeof(dry));
   dry.sc = sc;
 

@@ -5,6 +5,7 @@
  * the lines executed at their times, and the verdict with its evidence.
  */
 #include <math.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,13 +101,22 @@ static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
       return llround((*(double *) ev_data - SIM_EPOCH) * 1e6);
     case MG_EV_CLOSE:
       return nc->err;
+    case MG_EV_HTTP_REPLY:
+      return ((struct http_message *) ev_data)->resp_code;
+    case MG_EV_HTTP_REQUEST:
+    case MG_EV_HTTP_CHUNK:
+      return (long long) ((struct http_message *) ev_data)->body.len;
+    case MG_EV_WEBSOCKET_FRAME:
+      return (long long) ((struct websocket_message *) ev_data)->size;
+    case MG_EV_WEBSOCKET_CONTROL_FRAME:
+      return ((struct websocket_message *) ev_data)->flags & 0x0f;
     default:
       return 0;
   }
 }
 
 static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
-                        long long arg) {
+                        void *ev_data, long long arg) {
   char who[16], text[200], addr[64];
   snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
   switch (ev) {
@@ -135,6 +145,31 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
     case MG_EV_TIMER:
       sim_trace(ctx->sim, who, "TIMER @%lldus", arg);
       break;
+    case MG_EV_HTTP_REQUEST:
+    case MG_EV_WEBSOCKET_HANDSHAKE_REQUEST: {
+      const struct http_message *hm = (const struct http_message *) ev_data;
+      preview(hm->uri.p, hm->uri.len, text, 80);
+      sim_trace(ctx->sim, who, "%s %.*s %s body %zu", scn_event_name(ev),
+                (int) (hm->method.len < 16 ? hm->method.len : 16), hm->method.p, text,
+                hm->body.len);
+      break;
+    }
+    case MG_EV_HTTP_REPLY:
+    case MG_EV_HTTP_CHUNK: {
+      const struct http_message *hm = (const struct http_message *) ev_data;
+      preview(hm->body.p, hm->body.len, text, 64);
+      sim_trace(ctx->sim, who, "%s %d body %zu \"%s\"", scn_event_name(ev),
+                hm->resp_code, hm->body.len, text);
+      break;
+    }
+    case MG_EV_WEBSOCKET_FRAME:
+    case MG_EV_WEBSOCKET_CONTROL_FRAME: {
+      const struct websocket_message *wm = (const struct websocket_message *) ev_data;
+      preview((const char *) wm->data, wm->size, text, 64);
+      sim_trace(ctx->sim, who, "%s op %d%s %zu \"%s\"", scn_event_name(ev),
+                wm->flags & 0x0f, (wm->flags & 0x80) ? " fin" : "", wm->size, text);
+      break;
+    }
     default:
       sim_trace(ctx->sim, who, "%s", scn_event_name(ev));
       break;
@@ -196,7 +231,7 @@ void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev != MG_EV_POLL) {
     arg = event_arg(nc, ev, ev_data);
     scn_record(ctx, id, ev, arg);
-    trace_event(ctx, nc, ev, arg);
+    trace_event(ctx, nc, ev, ev_data, arg);
   }
   if (ci->orig != NULL) ci->orig(nc, ev, ev_data);
   apply_rules(ctx, scn_conn(ctx, id), nc, ev);
@@ -264,6 +299,10 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   }
   ctx->sc = sc;
   s_ctx = ctx;
+  /* Paths in app arguments are relative to the scenario file. */
+  if (getcwd(ctx->cwd, sizeof(ctx->cwd)) == NULL || chdir(sc->basedir) != 0) {
+    ctx->cwd[0] = '\0';
+  }
   sim_mgr_init(ctx->sim, &ctx->mgr, NULL);
   ctx->mgr_live = 1;
   err[0] = '\0';
@@ -301,6 +340,7 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     if ((res->trace = (char *) malloc(n)) != NULL) memcpy(res->trace, t, n);
   }
   s_ctx = NULL;
+  if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
   free_ctx(ctx);
 }
 

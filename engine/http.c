@@ -1,0 +1,428 @@
+/*
+ * http.c - the HTTP/1.1 protocol handler, server and client side.
+ *
+ * It sits in nc->proto_handler, sees every event first and passes each one
+ * on to the program's handler (RECV before parsing it). Messages are parsed
+ * in place in recv_mbuf: a head, then its body (Content-Length, chunked or,
+ * for replies, until the close). Chunked bodies are decoded in place: the
+ * data of each chunk moves down to follow the head, so the body the handler
+ * sees is contiguous and no chunk-size line ever shows in it.
+ *
+ * A malformed request is answered (400, 413, 414, 431, 501, 505), not just
+ * dropped; the connection then closes after the flush, ignoring further input.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_internal.h"
+
+static void http_handler(struct mg_connection *nc, int ev, void *ev_data);
+
+static void free_endpoints(struct http_endpoint *e) {
+  while (e != NULL) {
+    struct http_endpoint *next = e->next;
+    free(e->path);
+    free(e);
+    e = next;
+  }
+}
+
+static void pd_free(void *p) {
+  struct http_pd *pd = (struct http_pd *) p;
+  free_endpoints(pd->endpoints);
+  if (pd->stream != NULL && pd->stream_free != NULL) pd->stream_free(pd->stream);
+  free(pd->ws_key);
+  free(pd);
+}
+
+static void apply_default_limits(struct mg_http_limits *l) {
+  if (l->max_header_bytes == 0) l->max_header_bytes = MG_HTTP_DEFAULT_MAX_HEADER_BYTES;
+  if (l->max_uri_bytes == 0) l->max_uri_bytes = MG_HTTP_DEFAULT_MAX_URI_BYTES;
+  if (l->max_body_bytes == 0) l->max_body_bytes = MG_HTTP_DEFAULT_MAX_BODY_BYTES;
+  if (l->max_ws_message == 0) l->max_ws_message = MG_HTTP_DEFAULT_MAX_WS_MESSAGE;
+  if (l->idle_timeout <= 0) l->idle_timeout = MG_HTTP_DEFAULT_IDLE_TIMEOUT;
+  if (l->header_timeout <= 0) l->header_timeout = MG_HTTP_DEFAULT_HEADER_TIMEOUT;
+}
+
+struct http_pd *mg_http_pd(struct mg_connection *nc) {
+  return nc->proto_handler == http_handler ? (struct http_pd *) nc->proto_data : NULL;
+}
+
+static struct http_pd *attach_pd(struct mg_connection *nc) {
+  struct http_pd *pd = (struct http_pd *) calloc(1, sizeof(*pd));
+  if (pd == NULL) return NULL;
+  apply_default_limits(&pd->lim);
+  pd->ws_msg_op = -1;
+  pd->last_io = mg_time();
+  nc->proto_handler = http_handler;
+  nc->proto_data = pd;
+  nc->proto_data_destructor = pd_free;
+  return pd;
+}
+
+void mg_set_protocol_http_websocket(struct mg_connection *nc) {
+  if (mg_http_pd(nc) == NULL && attach_pd(nc) == NULL) {
+    nc->err = ENOMEM;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+void mg_http_set_limits(struct mg_connection *nc, struct mg_http_limits limits) {
+  struct http_pd *pd = mg_http_pd(nc);
+  if (pd == NULL) return;
+  apply_default_limits(&limits);
+  pd->lim = limits;
+}
+
+void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
+                               mg_event_handler_t handler) {
+  struct http_pd *pd = mg_http_pd(nc);
+  struct http_endpoint *e;
+  if (pd == NULL || uri_path == NULL) return;
+  if ((e = (struct http_endpoint *) calloc(1, sizeof(*e))) == NULL) return;
+  e->len = strlen(uri_path);
+  if ((e->path = (char *) malloc(e->len + 1)) == NULL) {
+    free(e);
+    return;
+  }
+  memcpy(e->path, uri_path, e->len + 1);
+  e->handler = handler;
+  e->next = pd->endpoints;
+  pd->endpoints = e;
+}
+
+/* An accepted connection speaks HTTP like its listener, with its limits and
+ * its endpoints (copied: the listener may close first). */
+static struct http_pd *inherit(struct mg_connection *nc) {
+  struct http_pd *pd = attach_pd(nc), *lpd;
+  struct http_endpoint *e;
+  if (pd == NULL || nc->listener == NULL || (lpd = mg_http_pd(nc->listener)) == NULL) {
+    return pd;
+  }
+  pd->lim = lpd->lim;
+  for (e = lpd->endpoints; e != NULL; e = e->next) {
+    mg_register_http_endpoint(nc, e->path, e->handler);
+  }
+  return pd;
+}
+
+/* The longest registered path that is the URI or a parent of it. */
+static mg_event_handler_t find_endpoint(const struct http_pd *pd,
+                                        const struct mg_str *uri) {
+  const struct http_endpoint *e, *best = NULL;
+  for (e = pd->endpoints; e != NULL; e = e->next) {
+    if (e->len > uri->len || memcmp(e->path, uri->p, e->len) != 0) continue;
+    if (e->len < uri->len && uri->p[e->len] != '/' && e->path[e->len - 1] != '/') {
+      continue;
+    }
+    if (best == NULL || e->len > best->len) best = e;
+  }
+  return best != NULL ? best->handler : NULL;
+}
+
+static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
+                      void *ev_data) {
+  mg_event_handler_t h = nc->handler;
+  if (pd != NULL && pd->endpoint != NULL && ev >= MG_EV_HTTP_REQUEST) {
+    h = pd->endpoint;
+  }
+  if (h != NULL) h(nc, ev, ev_data);
+}
+
+/* Removes n bytes at off from the middle of an mbuf. */
+static void mbuf_cut(struct mbuf *mb, size_t off, size_t n) {
+  if (n == 0) return;
+  memmove(mb->buf + off, mb->buf + off + n, mb->len - off - n);
+  mb->len -= n;
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* Answers a malformed request and closes after the flush; input is dropped
+ * from now on. A client facing a malformed reply just closes. */
+static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
+                 const char *reason) {
+  pd->state = HS_DISCARD;
+  mbuf_clear(&nc->recv_mbuf);
+  if (pd->is_client) {
+    nc->err = EPROTO;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (!pd->replied) {
+    char body[160];
+    char date[40];
+    int n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
+                     mg_http_status_text(status), reason);
+    mg_http_date(date, sizeof(date), mg_time());
+    mg_printf(nc,
+              "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: text/plain\r\n"
+              "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+              status, mg_http_status_text(status), date, n, body);
+  }
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static void deliver(struct mg_connection *nc, struct http_pd *pd,
+                    size_t body_len, size_t consumed) {
+  struct http_message *hm = &pd->hm;
+  size_t head_len = (size_t) pd->head.header_len, sent_before = nc->send_mbuf.len;
+  hm->body = mg_mk_str_n(nc->recv_mbuf.buf + head_len, body_len);
+  hm->message = mg_mk_str_n(nc->recv_mbuf.buf, head_len + body_len);
+  pd->state = HS_HEAD;
+  if (pd->is_client) {
+    call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
+    mbuf_remove(&nc->recv_mbuf, consumed);
+    return;
+  }
+  pd->endpoint = find_endpoint(pd, &hm->uri);
+  pd->replied = 0;
+  pd->chunked_reply = 0;
+  pd->close_after_reply = !pd->head.keep_alive;
+  call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+  pd->endpoint = NULL;
+  mbuf_remove(&nc->recv_mbuf, consumed);
+  if (pd->close_after_reply) {
+    /* "Connection: close" (or HTTP/1.0): nothing after this request counts;
+     * close once the reply is out, if one was given right away. */
+    pd->state = HS_DISCARD;
+    mbuf_clear(&nc->recv_mbuf);
+    if (pd->stream == NULL && (pd->replied || nc->send_mbuf.len > sent_before)) {
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+    }
+  }
+}
+
+/* Chunked body: decodes what has arrived. Returns 1 when the message was
+ * delivered, 0 when more bytes are needed, -1 after a failure. */
+static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
+  size_t head_len = (size_t) pd->head.header_len;
+  for (;;) {
+    struct mbuf *rb = &nc->recv_mbuf;
+    size_t off, dlen, total;
+    int r = mg_http_parse_chunk(rb->buf + pd->raw_off, rb->len - pd->raw_off, &off,
+                                &dlen, &total);
+    if (r < 0) {
+      fail(nc, pd, 400, "malformed chunk");
+      return -1;
+    }
+    if (r == 0) {
+      if (rb->len >= nc->recv_mbuf_limit) {
+        fail(nc, pd, 413, "chunk larger than the receive buffer");
+        return -1;
+      }
+      return 0;
+    }
+    if (dlen == 0) {
+      mbuf_cut(rb, pd->raw_off, total);
+      deliver(nc, pd, pd->decoded, head_len + pd->decoded);
+      return 1;
+    }
+    if (pd->decoded + dlen > pd->lim.max_body_bytes) {
+      fail(nc, pd, 413, "body too large");
+      return -1;
+    }
+    memmove(rb->buf + head_len + pd->decoded, rb->buf + pd->raw_off + off, dlen);
+    pd->decoded += dlen;
+    mbuf_cut(rb, head_len + pd->decoded, pd->raw_off + total - (head_len + pd->decoded));
+    pd->raw_off = head_len + pd->decoded;
+    /* The chunk event shows this chunk's data; DELETE_CHUNK drops it from the
+     * body the final event will carry. */
+    pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - dlen, dlen);
+    pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
+    if (!pd->is_client) pd->endpoint = find_endpoint(pd, &pd->hm.uri);
+    call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
+    pd->endpoint = NULL;
+    if (nc->flags & MG_F_DELETE_CHUNK) {
+      nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
+      mbuf_cut(rb, head_len + pd->decoded - dlen, dlen);
+      pd->decoded -= dlen;
+      pd->raw_off -= dlen;
+    }
+    if (nc->flags & MG_F_CLOSE_IMMEDIATELY) return -1;
+  }
+}
+
+/* A head has arrived: WebSocket upgrades, body limits. Returns 0 to go on
+ * with the body, 1 if the connection switched to WebSocket, -1 on failure. */
+static int on_head(struct mg_connection *nc, struct http_pd *pd) {
+  struct http_head *h = &pd->head;
+  size_t head_len = (size_t) h->header_len;
+  if (!pd->is_client && h->upgrade_websocket) {
+    call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
+    if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) return -1;
+    if (mg_ws_handshake_reply(nc, &pd->hm) != 0) {
+      fail(nc, pd, 400, "bad WebSocket handshake");
+      return -1;
+    }
+  } else if (pd->is_client && pd->ws_key != NULL) {
+    if (pd->hm.resp_code != 101 || mg_ws_check_accept(nc, &pd->hm) != 0) {
+      fail(nc, pd, 400, "WebSocket handshake refused");
+      return -1;
+    }
+  } else {
+    if (h->body_kind == HTTP_BODY_LENGTH &&
+        (h->content_length > pd->lim.max_body_bytes ||
+         head_len + h->content_length > nc->recv_mbuf_limit)) {
+      fail(nc, pd, 413, "body too large");
+      return -1;
+    }
+    pd->state = HS_BODY;
+    pd->decoded = 0;
+    pd->raw_off = head_len;
+    return 0;
+  }
+  mg_conn_set_eflags(nc, MG_F_IS_WEBSOCKET, 0);
+  pd->state = HS_WEBSOCKET;
+  call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &pd->hm);
+  mbuf_remove(&nc->recv_mbuf, head_len);
+  return 1;
+}
+
+static void process(struct mg_connection *nc, struct http_pd *pd) {
+  while (!(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    struct mbuf *rb = &nc->recv_mbuf;
+    if (pd->state == HS_DISCARD) {
+      mbuf_clear(rb);
+      return;
+    }
+    if (pd->state == HS_WEBSOCKET) {
+      mg_ws_process(nc);
+      return;
+    }
+    if (pd->stream != NULL) return; /* replies go in order */
+    /* A stray CRLF between requests (after a POST body, say) is ignored, as
+     * RFC 9112 2.2 asks of servers. */
+    while (pd->state == HS_HEAD && !pd->is_client && rb->len > 0 &&
+           (rb->buf[0] == '\n' || (rb->buf[0] == '\r' && rb->len > 1 && rb->buf[1] == '\n'))) {
+      mbuf_remove(rb, rb->buf[0] == '\r' ? 2 : 1);
+    }
+    if (rb->len == 0) return;
+    /* Parsed again each time: recv_mbuf may have moved since. */
+    mg_http_parse_head(rb->buf, rb->len, !pd->is_client, pd->lim.max_header_bytes,
+                       pd->lim.max_uri_bytes, &pd->hm, &pd->head);
+    if (pd->head.header_len < 0) {
+      fail(nc, pd, pd->head.status, pd->head.reason);
+      return;
+    }
+    if (pd->head.header_len == 0) {
+      if (pd->head_started == 0) pd->head_started = mg_time();
+      if (rb->len >= nc->recv_mbuf_limit) fail(nc, pd, 431, "head too large");
+      return;
+    }
+    pd->head_started = 0;
+    if (pd->state == HS_HEAD) {
+      int r = on_head(nc, pd);
+      if (r < 0) return;
+      if (r > 0) continue;
+    }
+    switch (pd->head.body_kind) {
+      case HTTP_BODY_NONE:
+        deliver(nc, pd, 0, (size_t) pd->head.header_len);
+        break;
+      case HTTP_BODY_LENGTH: {
+        size_t need = (size_t) pd->head.header_len + (size_t) pd->head.content_length;
+        if (rb->len < need) return;
+        deliver(nc, pd, (size_t) pd->head.content_length, need);
+        break;
+      }
+      case HTTP_BODY_CHUNKED:
+        if (process_chunked(nc, pd) <= 0) return;
+        break;
+      case HTTP_BODY_UNTIL_CLOSE:
+        return; /* delivered at the close */
+    }
+  }
+}
+
+/* A reply that was streamed (a file) is complete: go on with the next
+ * pipelined request, or close if this one asked for it. */
+void mg_http_reply_done(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd(nc);
+  if (pd == NULL) return;
+  if (pd->stream != NULL && pd->stream_free != NULL) pd->stream_free(pd->stream);
+  pd->stream = NULL;
+  pd->stream_more = NULL;
+  if (pd->close_after_reply) {
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  } else {
+    process(nc, pd);
+  }
+}
+
+/* ---- timeouts ------------------------------------------------------------- */
+
+/* A head that takes too long (slowloris) gets 408; an idle keep-alive
+ * connection closes quietly. The deadline makes the poll wake for them. */
+static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double now) {
+  double deadline = 0;
+  int idle = pd->state == HS_HEAD && nc->recv_mbuf.len == 0 &&
+             nc->send_mbuf.len == 0 && pd->stream == NULL;
+  if (pd->is_client || (nc->flags & MG_F_LISTENING) || pd->state == HS_WEBSOCKET) {
+    nc->proto_deadline = 0;
+    return;
+  }
+  if (pd->head_started > 0 && pd->state == HS_HEAD) {
+    if (now >= pd->head_started + pd->lim.header_timeout) {
+      nc->proto_deadline = 0;
+      fail(nc, pd, 408, "request head too slow");
+      return;
+    }
+    deadline = pd->head_started + pd->lim.header_timeout;
+  } else if (idle) {
+    if (now >= pd->last_io + pd->lim.idle_timeout) {
+      nc->proto_deadline = 0;
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return;
+    }
+    deadline = pd->last_io + pd->lim.idle_timeout;
+  }
+  nc->proto_deadline = deadline;
+}
+
+/* ---- the handler ---------------------------------------------------------- */
+
+static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct http_pd *pd = (struct http_pd *) nc->proto_data;
+  if (ev == MG_EV_ACCEPT && pd == NULL) pd = inherit(nc);
+  if (pd == NULL) { /* out of memory */
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    call_user(nc, NULL, ev, ev_data);
+    return;
+  }
+  switch (ev) {
+    case MG_EV_RECV:
+      pd->last_io = mg_time();
+      call_user(nc, pd, ev, ev_data);
+      process(nc, pd);
+      break;
+    case MG_EV_SEND:
+      pd->last_io = mg_time();
+      call_user(nc, pd, ev, ev_data);
+      if (pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) {
+        mg_http_reply_done(nc);
+      }
+      break;
+    case MG_EV_CLOSE:
+      if (pd->is_client && pd->state == HS_BODY &&
+          pd->head.body_kind == HTTP_BODY_UNTIL_CLOSE) {
+        /* The close is what ends such a reply: deliver it first. */
+        size_t body = nc->recv_mbuf.len - (size_t) pd->head.header_len;
+        mg_http_parse_head(nc->recv_mbuf.buf, nc->recv_mbuf.len, 0,
+                           pd->lim.max_header_bytes, pd->lim.max_uri_bytes, &pd->hm,
+                           &pd->head);
+        deliver(nc, pd, body, nc->recv_mbuf.len);
+      }
+      call_user(nc, pd, ev, ev_data);
+      break;
+    default:
+      call_user(nc, pd, ev, ev_data);
+      break;
+  }
+  if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    check_timeouts(nc, pd, mg_time());
+  }
+}

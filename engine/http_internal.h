@@ -1,0 +1,111 @@
+/*
+ * http_internal.h - what the HTTP files of the core share: the strict head
+ * parser behind mg_parse_http, chunked-body parsing, and the per-connection
+ * protocol state.
+ */
+#ifndef MG_HTTP_INTERNAL_H
+#define MG_HTTP_INTERNAL_H
+
+#include "internal.h"
+
+enum http_body_kind {
+  HTTP_BODY_NONE,       /* no body */
+  HTTP_BODY_LENGTH,     /* Content-Length bytes */
+  HTTP_BODY_CHUNKED,    /* Transfer-Encoding: chunked */
+  HTTP_BODY_UNTIL_CLOSE /* responses only: everything until the peer's FIN */
+};
+
+struct http_head {
+  int header_len;    /* > 0: complete; 0: need more bytes; -1: malformed */
+  int status;        /* when -1: the status to answer with (400, 414, 431,
+                        501, 505) */
+  const char *reason; /* when -1: a short explanation, for logs and bodies */
+  enum http_body_kind body_kind;
+  uint64_t content_length; /* HTTP_BODY_LENGTH */
+  int keep_alive;          /* HTTP/1.1 unless "close"; 1.0 only with
+                              "keep-alive" */
+  int upgrade_websocket;   /* "Upgrade: websocket" with "Connection: upgrade" */
+};
+
+/*
+ * Parses a request (is_req) or a response head in s[0..n) per RFC 9112 and
+ * never reads past n. Strict: a bare CR, obs-fold, a header name that is not
+ * a token, control characters, conflicting Content-Length values, both
+ * Content-Length and Transfer-Encoding, a bad Content-Length or an unknown
+ * Transfer-Encoding (501), more than MG_MAX_HTTP_HEADERS headers or a head
+ * longer than max_header (431), a request target longer than max_uri (414),
+ * a version other than HTTP/1.0 and HTTP/1.1 (505), a missing or repeated
+ * Host in an HTTP/1.1 request: all malformed. Lines may end in CRLF or LF.
+ * A response's body kind assumes a request that was not HEAD; 1xx, 204 and
+ * 304 responses have no body.
+ */
+void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
+                        size_t max_uri, struct http_message *hm,
+                        struct http_head *h);
+
+/*
+ * One chunk of a chunked body at s[0..n): returns 1 with the chunk's data at
+ * s + *data_off, *data_len bytes, the whole chunk (size line, data, CRLF)
+ * being *total bytes; the last chunk (size 0) has *data_len 0 and *total
+ * covers its trailer section too. Returns 0 when more bytes are needed, -1
+ * for a malformed chunk (bad hex, overflow, a missing CRLF, a bare CR).
+ * Chunk extensions are skipped.
+ */
+int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
+                        size_t *data_len, size_t *total);
+
+/* ---- per-connection protocol state (nc->proto_data) ---------------------- */
+
+struct http_endpoint {
+  char *path;
+  size_t len;
+  mg_event_handler_t handler;
+  struct http_endpoint *next;
+};
+
+enum http_state {
+  HS_HEAD,      /* waiting for a complete head */
+  HS_BODY,      /* a head is parsed, its body is arriving */
+  HS_WEBSOCKET, /* frames */
+  HS_DISCARD    /* an error was answered: input is dropped until the close */
+};
+
+struct http_pd {
+  struct mg_http_limits lim;
+  int is_client;
+  enum http_state state;
+  struct http_message hm; /* the message being received */
+  struct http_head head;
+  size_t decoded;     /* chunked: body bytes gathered after the head */
+  size_t raw_off;     /* chunked: where the undecoded chunks start */
+  double head_started; /* when the first byte of a head arrived (0: none) */
+  double last_io;      /* for the idle timeout */
+  int replied;         /* a reply to the current request has begun */
+  int close_after_reply;
+  int chunked_reply;   /* mg_send_head(.., -1, ..) was called */
+  struct http_endpoint *endpoints;
+  mg_event_handler_t endpoint; /* the handler of the current request */
+  /* a body the server is still sending (static files) */
+  void *stream;
+  int (*stream_more)(struct mg_connection *nc); /* 1 while not done */
+  void (*stream_free)(void *stream);
+  /* WebSocket */
+  int ws_msg_op;      /* opcode of a fragmented message in progress, or -1 */
+  size_t ws_assembled; /* bytes of that message gathered at the buffer start */
+  uint32_t ws_utf8;
+  int ws_close_sent, ws_close_received;
+  /* client */
+  char *ws_key;        /* the key a client sent, to check the accept value */
+};
+
+struct http_pd *mg_http_pd(struct mg_connection *nc);
+void mg_http_reply_done(struct mg_connection *nc);
+/* The WebSocket side (ws.c). */
+void mg_ws_process(struct mg_connection *nc);
+int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm);
+int mg_ws_check_accept(struct mg_connection *nc, struct http_message *hm);
+/* Appends an RFC 7231 date of mg_time() ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+void mg_http_date(char *buf, size_t len, double t);
+const char *mg_http_status_text(int code);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * http_send.c - what a handler calls to answer: status lines, heads,
+ * chunks, errors, redirects, HTML-escaped text.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_internal.h"
+
+const char *mg_http_status_text(int code) {
+  switch (code) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return code < 300 ? "OK" : code < 400 ? "Redirect" : "Error";
+  }
+}
+
+/* The Date header follows mg_time(): the virtual clock in simulation. */
+void mg_http_date(char *buf, size_t len, double t) {
+  time_t secs = (time_t) t;
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void mark_replied(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd(nc);
+  if (pd != NULL) pd->replied = 1;
+}
+
+void mg_send_response_line(struct mg_connection *nc, int status_code,
+                           const char *extra_headers) {
+  char date[40];
+  mg_http_date(date, sizeof(date), mg_time());
+  mark_replied(nc);
+  mg_printf(nc, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: mgcore\r\n", status_code,
+            mg_http_status_text(status_code), date);
+  if (extra_headers != NULL && extra_headers[0] != '\0') {
+    mg_printf(nc, "%s\r\n", extra_headers);
+  }
+}
+
+void mg_send_head(struct mg_connection *nc, int status_code,
+                  int64_t content_length, const char *extra_headers) {
+  struct http_pd *pd = mg_http_pd(nc);
+  mg_send_response_line(nc, status_code, extra_headers);
+  if (content_length < 0) {
+    if (pd != NULL) pd->chunked_reply = 1;
+    mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
+  } else {
+    mg_printf(nc, "Content-Length: %lld\r\n", (long long) content_length);
+  }
+  mg_printf(nc, "%s", "\r\n");
+}
+
+void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
+  mg_printf(nc, "%zx\r\n", len);
+  mg_send(nc, buf, (int) len);
+  mg_send(nc, "\r\n", 2);
+}
+
+void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
+  char small[256], *buf = small;
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(small, sizeof(small), fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t) n >= sizeof(small)) {
+    if ((buf = (char *) malloc((size_t) n + 1)) == NULL) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+  }
+  /* An empty chunk would end the body: only an explicit empty call does. */
+  if (n > 0 || fmt[0] == '\0') mg_send_http_chunk(nc, buf, (size_t) n);
+  if (buf != small) free(buf);
+}
+
+void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
+  char small[256], *buf = small;
+  va_list ap;
+  int n, i, start = 0;
+  va_start(ap, fmt);
+  n = vsnprintf(small, sizeof(small), fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t) n >= sizeof(small)) {
+    if ((buf = (char *) malloc((size_t) n + 1)) == NULL) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+  }
+  for (i = 0; i < n; i++) {
+    const char *esc = buf[i] == '<'    ? "&lt;"
+                      : buf[i] == '>'  ? "&gt;"
+                      : buf[i] == '&'  ? "&amp;"
+                      : buf[i] == '"'  ? "&quot;"
+                      : buf[i] == '\'' ? "&#39;"
+                                       : NULL;
+    if (esc == NULL) continue;
+    mg_send(nc, buf + start, i - start);
+    mg_send(nc, esc, (int) strlen(esc));
+    start = i + 1;
+  }
+  mg_send(nc, buf + start, n - start);
+  if (buf != small) free(buf);
+}
+
+void mg_http_send_error(struct mg_connection *nc, int code, const char *reason) {
+  const char *text = reason != NULL ? reason : mg_http_status_text(code);
+  size_t len = strlen(text);
+  mg_send_response_line(nc, code, "Content-Type: text/plain");
+  mg_printf(nc, "Content-Length: %zu\r\n\r\n%s", len + 1, text);
+  mg_send(nc, "\n", 1);
+}
+
+void mg_http_send_redirect(struct mg_connection *nc, int status_code,
+                           const struct mg_str location,
+                           const struct mg_str extra_headers) {
+  mg_send_response_line(nc, status_code, NULL);
+  mg_printf(nc, "Location: %.*s\r\n", (int) location.len, location.p);
+  if (extra_headers.len > 0) {
+    mg_printf(nc, "%.*s\r\n", (int) extra_headers.len, extra_headers.p);
+  }
+  mg_printf(nc, "%s", "Content-Length: 0\r\n\r\n");
+}

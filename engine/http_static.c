@@ -1,0 +1,459 @@
+/*
+ * http_static.c - serving files from a document root: GET and HEAD, index
+ * files, directory listings, MIME types, Range, ETag and If-Modified-Since.
+ *
+ * No request reads outside the root. The URI is decoded once; encoded
+ * slashes or backslashes, NUL, invalid (or overlong) UTF-8 and backslashes
+ * are refused; a ".." segment is refused; and the real path of what would
+ * be served, symlinks resolved, must lie inside the real path of the root.
+ * Files are streamed a piece at a time as the peer takes them, never loaded
+ * whole.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "http_internal.h"
+#include "ws_internal.h"
+
+#define STREAM_PIECE 16384               /* bytes read from a file at a time */
+#define STREAM_HIGH_WATER (64 * 1024)    /* queued before waiting for SEND */
+
+static const struct {
+  const char *ext, *type;
+} s_mime[] = {
+    {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+    {".css", "text/css"},                  {".js", "text/javascript"},
+    {".mjs", "text/javascript"},           {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"}, {".xml", "application/xml"},
+    {".png", "image/png"},                 {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},               {".gif", "image/gif"},
+    {".svg", "image/svg+xml"},             {".ico", "image/x-icon"},
+    {".webp", "image/webp"},               {".wasm", "application/wasm"},
+    {".pdf", "application/pdf"},           {".zip", "application/zip"},
+    {".gz", "application/gzip"},           {".mp4", "video/mp4"},
+    {".woff2", "font/woff2"},              {".bin", "application/octet-stream"},
+};
+
+static int ends_with_ci(const char *s, size_t n, const char *suffix, size_t m) {
+  return n >= m && mg_ncasecmp(s + n - m, suffix, m) == 0;
+}
+
+/* custom_mime_types first (".ext=type,.ext2=type2"), then the table. */
+static struct mg_str mime_for(const char *path, const char *custom) {
+  size_t n = strlen(path), i;
+  while (custom != NULL && *custom != '\0') {
+    const char *eq = strchr(custom, '='), *end = strchr(custom, ',');
+    if (end == NULL) end = custom + strlen(custom);
+    if (eq != NULL && eq < end &&
+        ends_with_ci(path, n, custom, (size_t) (eq - custom))) {
+      return mg_mk_str_n(eq + 1, (size_t) (end - eq - 1));
+    }
+    custom = *end == ',' ? end + 1 : end;
+  }
+  for (i = 0; i < sizeof(s_mime) / sizeof(s_mime[0]); i++) {
+    if (ends_with_ci(path, n, s_mime[i].ext, strlen(s_mime[i].ext))) {
+      return mg_mk_str(s_mime[i].type);
+    }
+  }
+  return mg_mk_str("application/octet-stream");
+}
+
+/* '*' any run, '?' any one character; patterns separated by '|'. */
+static int glob1(const char *p, size_t plen, const char *s) {
+  if (plen == 0) return *s == '\0';
+  if (*p == '*') {
+    for (;; s++) {
+      if (glob1(p + 1, plen - 1, s)) return 1;
+      if (*s == '\0') return 0;
+    }
+  }
+  if (*s == '\0' || (*p != '?' && *p != *s)) return 0;
+  return glob1(p + 1, plen - 1, s + 1);
+}
+
+static int is_hidden(const char *name, const char *patterns) {
+  while (patterns != NULL && *patterns != '\0') {
+    const char *bar = strchr(patterns, '|');
+    size_t len = bar != NULL ? (size_t) (bar - patterns) : strlen(patterns);
+    if (glob1(patterns, len, name)) return 1;
+    patterns = bar != NULL ? bar + 1 : patterns + len;
+  }
+  return 0;
+}
+
+/* ---- conditional requests ------------------------------------------------- */
+
+static time_t parse_http_date(const struct mg_str *v) {
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  char buf[64], mon[4];
+  struct tm tm;
+  int day, year, h, m, s;
+  const char *p;
+  if (v->len >= sizeof(buf)) return (time_t) -1;
+  memcpy(buf, v->p, v->len);
+  buf[v->len] = '\0';
+  /* IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT". */
+  if (sscanf(buf, "%*3s, %d %3s %d %d:%d:%d GMT", &day, mon, &year, &h, &m, &s) != 6) {
+    return (time_t) -1;
+  }
+  mon[3] = '\0';
+  if ((p = strstr(months, mon)) == NULL || (p - months) % 3 != 0) return (time_t) -1;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_mday = day;
+  tm.tm_mon = (int) (p - months) / 3;
+  tm.tm_year = year - 1900;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = s;
+  return timegm(&tm);
+}
+
+static int not_modified(struct http_message *hm, const char *etag, time_t mtime) {
+  struct mg_str *inm = mg_get_http_header(hm, "If-None-Match");
+  struct mg_str *ims = mg_get_http_header(hm, "If-Modified-Since");
+  if (inm != NULL) { /* it takes precedence (RFC 9110 13.2.2) */
+    return mg_vcmp(inm, "*") == 0 || mg_strstr(*inm, mg_mk_str(etag)) != NULL;
+  }
+  if (ims != NULL) {
+    time_t t = parse_http_date(ims);
+    return t != (time_t) -1 && mtime <= t;
+  }
+  return 0;
+}
+
+/* One "bytes=first-last" range (suffix and open forms too). Returns 1 with
+ * [*from, *to] inclusive, 0 when absent or not a single byte range (serve
+ * everything), -1 when unsatisfiable. */
+static int parse_range(struct http_message *hm, int64_t size, int64_t *from,
+                       int64_t *to) {
+  struct mg_str *r = mg_get_http_header(hm, "Range");
+  char buf[100];
+  long long a = -1, b = -1;
+  int n = 0;
+  if (r == NULL || r->len >= sizeof(buf) || r->len < 7 ||
+      mg_ncasecmp(r->p, "bytes=", 6) != 0 || memchr(r->p, ',', r->len) != NULL) {
+    return 0;
+  }
+  memcpy(buf, r->p + 6, r->len - 6);
+  buf[r->len - 6] = '\0';
+  if (buf[0] == '-') {
+    if (sscanf(buf + 1, "%lld%n", &b, &n) != 1 || buf[1 + n] != '\0' || b <= 0) {
+      return b == 0 ? -1 : 0;
+    }
+    *from = size > b ? size - b : 0;
+    *to = size - 1;
+  } else {
+    if (sscanf(buf, "%lld-%n", &a, &n) != 1 || a < 0) return 0;
+    if (buf[n] == '\0') {
+      b = size - 1;
+    } else if (sscanf(buf + n, "%lld%n", &b, &n) != 1 || b < a) {
+      return 0;
+    }
+    if (a >= size) return -1;
+    *from = a;
+    *to = b < size ? b : size - 1;
+  }
+  return size > 0 ? 1 : -1;
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+struct file_stream {
+  FILE *fp;
+  int64_t left;
+};
+
+static void stream_free(void *p) {
+  struct file_stream *fs = (struct file_stream *) p;
+  fclose(fs->fp);
+  free(fs);
+}
+
+/* Tops send_mbuf up from the file; 1 while there is more to send. */
+static int stream_more(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd(nc);
+  struct file_stream *fs = (struct file_stream *) pd->stream;
+  char buf[STREAM_PIECE];
+  while (fs->left > 0 && nc->send_mbuf.len < STREAM_HIGH_WATER &&
+         !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    size_t want = fs->left < (int64_t) sizeof(buf) ? (size_t) fs->left : sizeof(buf);
+    size_t got = fread(buf, 1, want, fs->fp);
+    if (got == 0) { /* the file shrank: the promised length cannot be kept */
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    mg_send(nc, buf, (int) got);
+    fs->left -= (int64_t) got;
+  }
+  return fs->left > 0;
+}
+
+static void serve_file(struct mg_connection *nc, struct http_message *hm,
+                       const char *path, const struct stat *st,
+                       struct mg_str mime, const char *extra, time_t fixed_mtime) {
+  struct http_pd *pd = mg_http_pd(nc);
+  time_t mtime = fixed_mtime != 0 ? fixed_mtime : st->st_mtime;
+  int64_t size = (int64_t) st->st_size, from = 0, to = size - 1, len;
+  char etag[64], date[40], headers[512];
+  int status = 200, range, head = mg_vcmp(&hm->method, "HEAD") == 0;
+  FILE *fp;
+
+  snprintf(etag, sizeof(etag), "\"%llx.%llx\"", (unsigned long long) mtime,
+           (unsigned long long) size);
+  mg_http_date(date, sizeof(date), (double) mtime);
+  if (not_modified(hm, etag, mtime)) {
+    snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s%s%s", etag,
+             date, extra != NULL ? "\r\n" : "", extra != NULL ? extra : "");
+    mg_send_head(nc, 304, 0, headers);
+    return;
+  }
+  range = parse_range(hm, size, &from, &to);
+  if (range < 0) {
+    snprintf(headers, sizeof(headers), "Content-Range: bytes */%lld",
+             (long long) size);
+    mg_send_head(nc, 416, 0, headers);
+    return;
+  }
+  if ((fp = fopen(path, "rb")) == NULL) {
+    mg_http_send_error(nc, 404, NULL);
+    return;
+  }
+  if (range > 0) {
+    status = 206;
+    if (fseek(fp, (long) from, SEEK_SET) != 0) {
+      fclose(fp);
+      mg_http_send_error(nc, 500, NULL);
+      return;
+    }
+  }
+  len = size > 0 ? to - from + 1 : 0;
+  snprintf(headers, sizeof(headers),
+           "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
+           "Accept-Ranges: bytes%s%s%s",
+           (int) mime.len, mime.p, etag, date, extra != NULL ? "\r\n" : "",
+           extra != NULL ? extra : "", range > 0 ? "\r\n" : "");
+  if (range > 0) {
+    size_t n = strlen(headers);
+    snprintf(headers + n, sizeof(headers) - n, "Content-Range: bytes %lld-%lld/%lld",
+             (long long) from, (long long) to, (long long) size);
+  }
+  mg_send_head(nc, status, len, headers);
+  if (head || len == 0 || pd == NULL) {
+    fclose(fp);
+    return;
+  }
+  {
+    struct file_stream *fs = (struct file_stream *) malloc(sizeof(*fs));
+    if (fs == NULL) {
+      fclose(fp);
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return;
+    }
+    fs->fp = fp;
+    fs->left = len;
+    pd->stream = fs;
+    pd->stream_more = stream_more;
+    pd->stream_free = stream_free;
+    if (!stream_more(nc)) { /* small: all queued already */
+      stream_free(fs);
+      pd->stream = NULL;
+      pd->stream_more = NULL;
+    }
+  }
+}
+
+void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
+                        const char *path, const struct mg_str mime_type,
+                        const struct mg_str extra_headers) {
+  struct stat st;
+  char extra[512];
+  snprintf(extra, sizeof(extra), "%.*s", (int) extra_headers.len, extra_headers.p);
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    mg_http_send_error(nc, 404, NULL);
+    return;
+  }
+  serve_file(nc, hm, path, &st, mime_type, extra[0] != '\0' ? extra : NULL, 0);
+}
+
+/* ---- directories ---------------------------------------------------------- */
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+#define PUT(out, literal) mbuf_append((out), (literal), sizeof(literal) - 1)
+
+static void html_escape_into(struct mbuf *out, const char *s) {
+  for (; *s != '\0'; s++) {
+    const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
+                    : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+    if (e != NULL) {
+      mbuf_append(out, e, strlen(e));
+    } else {
+      mbuf_append(out, s, 1);
+    }
+  }
+}
+
+/* Entries sorted by name (readdir order is the file system's whim), names
+ * escaped in the text and percent-encoded in the links. */
+static void list_directory(struct mg_connection *nc, struct http_message *hm,
+                           const char *dir, const struct mg_serve_http_opts *o) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char **names = NULL, uri[PATH_MAX];
+  size_t n = 0, cap = 0, i;
+  struct mbuf out;
+  if (d == NULL) {
+    mg_http_send_error(nc, 403, NULL);
+    return;
+  }
+  while ((e = readdir(d)) != NULL) {
+    char **m;
+    if (e->d_name[0] == '.' || is_hidden(e->d_name, o->hidden_file_pattern)) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 32;
+      if ((m = (char **) realloc(names, cap * sizeof(*m))) == NULL) break;
+      names = m;
+    }
+    if ((names[n] = (char *) malloc(strlen(e->d_name) + 1)) == NULL) break;
+    strcpy(names[n++], e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof(*names), by_name);
+  snprintf(uri, sizeof(uri), "%.*s", (int) hm->uri.len, hm->uri.p);
+  mbuf_init(&out, 1024);
+  PUT(&out, "<!DOCTYPE html>\n<html><head><title>Index of ");
+  html_escape_into(&out, uri);
+  PUT(&out, "</title></head><body><h1>Index of ");
+  html_escape_into(&out, uri);
+  PUT(&out, "</h1>\n<ul>\n");
+  for (i = 0; i < n; i++) {
+    char path[PATH_MAX + 256];
+    struct stat st;
+    struct mg_str href = mg_url_encode(mg_mk_str(names[i]));
+    int is_dir;
+    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+    is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    PUT(&out, "<li><a href=\"");
+    if (href.p != NULL) mbuf_append(&out, href.p, href.len);
+    if (is_dir) PUT(&out, "/");
+    PUT(&out, "\">");
+    html_escape_into(&out, names[i]);
+    if (is_dir) PUT(&out, "/");
+    PUT(&out, "</a></li>\n");
+    mg_strfree(&href);
+    free(names[i]);
+  }
+  free(names);
+  PUT(&out, "</ul></body></html>\n");
+  mg_send_head(nc, 200, (int64_t) out.len, "Content-Type: text/html; charset=utf-8");
+  if (mg_vcmp(&hm->method, "HEAD") != 0) mg_send(nc, out.buf, (int) out.len);
+  mbuf_free(&out);
+}
+
+/* ---- the request path ----------------------------------------------------- */
+
+/* Decodes the URI into a path that cannot leave the root: 0 ok, else the
+ * status to answer with. */
+static int safe_path(const struct mg_str *uri, char *out, size_t len) {
+  int n;
+  size_t i;
+  const char *seg;
+  if (uri->len == 0 || uri->p[0] != '/') return 400;
+  for (i = 0; i + 2 < uri->len; i++) {
+    if (uri->p[i] == '%' && ((uri->p[i + 1] == '2' && (uri->p[i + 2] | 0x20) == 'f') ||
+                             (uri->p[i + 1] == '5' && (uri->p[i + 2] | 0x20) == 'c'))) {
+      return 400; /* an encoded '/' or '\' has no business in a file path */
+    }
+  }
+  n = mg_url_decode(uri->p, (int) uri->len, out, (int) len, 0);
+  if (n <= 0 || memchr(out, '\0', (size_t) n) != NULL || strchr(out, '\\') != NULL) {
+    return 400;
+  }
+  if (ws_utf8_feed(WS_UTF8_ACCEPT, (const unsigned char *) out, (size_t) n) !=
+      WS_UTF8_ACCEPT) {
+    return 400; /* overlong encodings of '.' and '/' die here */
+  }
+  for (seg = out; seg != NULL; seg = strchr(seg + 1, '/')) {
+    if (strncmp(seg, "/..", 3) == 0 && (seg[3] == '/' || seg[3] == '\0')) return 403;
+  }
+  return 0;
+}
+
+static int inside(const char *real, const char *root) {
+  size_t n = strlen(root);
+  return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
+                                         (n > 0 && root[n - 1] == '/'));
+}
+
+void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
+                   struct mg_serve_http_opts opts) {
+  char rel[PATH_MAX], path[PATH_MAX * 2], real[PATH_MAX], root[PATH_MAX];
+  const char *index_files = opts.index_files != NULL ? opts.index_files
+                                                     : "index.html,index.htm";
+  const char *base, *extra = opts.extra_headers;
+  struct stat st;
+  int status;
+
+  if (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0) {
+    mg_send_head(nc, 405, 0, "Allow: GET, HEAD");
+    return;
+  }
+  if ((status = safe_path(&hm->uri, rel, sizeof(rel))) != 0) {
+    mg_http_send_error(nc, status, NULL);
+    return;
+  }
+  if (realpath(opts.document_root != NULL ? opts.document_root : ".", root) == NULL) {
+    mg_http_send_error(nc, 500, "no document root");
+    return;
+  }
+  snprintf(path, sizeof(path), "%s%s", root, rel);
+  base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
+  if (stat(path, &st) != 0 || realpath(path, real) == NULL || !inside(real, root) ||
+      (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern))) {
+    mg_http_send_error(nc, 404, NULL); /* a path leaving the root: as absent */
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    const char *p = index_files;
+    if (hm->uri.p[hm->uri.len - 1] != '/') {
+      char loc[PATH_MAX + 2];
+      snprintf(loc, sizeof(loc), "%.*s/", (int) hm->uri.len, hm->uri.p);
+      mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str_n(NULL, 0));
+      return;
+    }
+    while (*p != '\0') { /* the first index file that exists */
+      const char *comma = strchr(p, ',');
+      size_t len = comma != NULL ? (size_t) (comma - p) : strlen(p);
+      char ipath[PATH_MAX * 2 + 64];
+      struct stat ist;
+      snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) len, p);
+      if (len > 0 && stat(ipath, &ist) == 0 && S_ISREG(ist.st_mode)) {
+        serve_file(nc, hm, ipath, &ist, mime_for(ipath, opts.custom_mime_types),
+                   extra, opts.fixed_mtime);
+        return;
+      }
+      p = comma != NULL ? comma + 1 : p + len;
+    }
+    if (opts.enable_directory_listing != NULL &&
+        strcmp(opts.enable_directory_listing, "yes") == 0) {
+      list_directory(nc, hm, real, &opts);
+    } else {
+      mg_http_send_error(nc, 403, NULL);
+    }
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    mg_http_send_error(nc, 403, NULL);
+    return;
+  }
+  serve_file(nc, hm, real, &st, mime_for(real, opts.custom_mime_types), extra,
+             opts.fixed_mtime);
+}
