@@ -64,7 +64,7 @@ EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
 
-.PHONY: all test check-core bench clean deps scenarios
+.PHONY: all test check-core bench clean deps scenarios determinism test-browser
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS)
 
 define variant
@@ -118,11 +118,18 @@ $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
 
 deps:
-	@bash ci/deps.sh build
+	@bash ci/deps.sh build interop bench
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	@bash ci/run-tests.sh $(BUILD) $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
+
+determinism:
+	@bash ci/determinism.sh
+
+# The chat page in Debian's Chromium (ci/deps.sh browser installs it).
+test-browser: all
+	@bash ci/check-browser.sh $(BUILD)
 
 check-core: $(LIB_obj)
 	@bash ci/check-core.sh $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
@@ -134,6 +141,7 @@ $(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
 bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
+	@bash bench/run_http_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

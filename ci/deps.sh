@@ -10,6 +10,7 @@
 #   check     valgrind
 #   bench     curl, wrk, procps
 #   interop   libhttp-parser-dev, nginx, lighttpd, nodejs, npm, curl
+#   browser   chromium, fonts-dejavu-core, nodejs, npm: ci/check-browser.sh
 #   all       every group above
 #
 # A package counts as present when dpkg reports it installed, or when an
@@ -26,7 +27,7 @@
 set -eu
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 
@@ -44,12 +45,14 @@ group_packages() {
       echo "curl wrk procps" ;;
     interop)
       echo "libhttp-parser-dev nginx|nginx-light lighttpd nodejs npm curl" ;;
+    browser)
+      echo "chromium fonts-dejavu-core nodejs npm" ;;
     *)
       return 1 ;;
   esac
 }
 
-ALL_GROUPS="build fuzz coverage check bench interop"
+ALL_GROUPS="build fuzz coverage check bench interop browser"
 
 groups=""
 if [ "$#" -eq 0 ]; then

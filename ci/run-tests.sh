@@ -55,27 +55,41 @@ for t in "$build"/tests-poll/test_*; do
   case $t in *.d) continue ;; esac
   run_cmocka "$(basename "$t") [poll]" "$t"
 done
+# A suite that prints its own "N passed, N failed": its counts join ours.
+run_counted() { # NAME COMMAND...
+  local name=$1 summary sp sf rc
+  shift
+  "$@" >"$log" 2>&1
+  rc=$?
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  if [ -n "$summary" ]; then
+    sp=${summary%% passed*}
+    sf=${summary#*, }
+    sf=${sf%% failed*}
+  else
+    sp=0
+    sf=1
+  fi
+  [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
+  passed=$((passed + sp))
+  failed=$((failed + sf))
+  if [ "$sf" -ne 0 ]; then
+    echo "FAIL $name ($sp passed, $sf failed)"
+    grep -vE '^ok ' "$log" | sed 's/^/    /' | tail -60
+  else
+    echo "ok   $name ($sp)"
+  fi
+}
+
 # Every scenario, twice per seed (the traces must be identical), under
 # ASan+UBSan; each scenario counts as one test.
-"$build/mgsim-asan" run --repeat 2 scenarios >"$log" 2>&1
-rc=$?
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
-if [ -n "$summary" ]; then
-  sp=${summary%% passed*}
-  sf=${summary#*, }
-  sf=${sf%% failed*}
+run_counted "scenarios, each run twice with identical traces" \
+  "$build/mgsim-asan" run --repeat 2 scenarios
+run_counted "real clients: curl, node ws, wrk" bash ci/check-real-clients.sh "$build"
+if [ -x /usr/bin/chromium ]; then
+  run_counted "browser: the chat page in Chromium" bash ci/check-browser.sh "$build"
 else
-  sp=0
-  sf=1
-fi
-[ "$rc" -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
-passed=$((passed + sp))
-failed=$((failed + sf))
-if [ "$sf" -ne 0 ]; then
-  echo "FAIL scenarios ($sp passed, $sf failed)"
-  grep -v '^ok ' "$log" | sed 's/^/    /' | tail -60
-else
-  echo "ok   scenarios ($sp, each run twice with identical traces)"
+  echo "skip browser test: /usr/bin/chromium is not installed (ci/deps.sh browser)"
 fi
 
 run_check "malformed scenarios rejected" bash ci/check-bad-scenarios.sh "$build/mgsim-asan"

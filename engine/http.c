@@ -194,6 +194,9 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
       nc->flags |= MG_F_SEND_AND_CLOSE;
     }
   }
+  /* A reply given in the handler is complete: what comes next (an error
+   * for a malformed request, say) is a reply of its own. */
+  if (pd->stream == NULL) pd->replied = 0;
 }
 
 /* Chunked body: decodes what has arrived. Returns 1 when the message was
@@ -346,6 +349,7 @@ void mg_http_reply_done(struct mg_connection *nc) {
   if (pd->stream != NULL && pd->stream_free != NULL) pd->stream_free(pd->stream);
   pd->stream = NULL;
   pd->stream_more = NULL;
+  pd->replied = 0;
   if (pd->close_after_reply) {
     nc->flags |= MG_F_SEND_AND_CLOSE;
   } else {

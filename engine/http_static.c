@@ -162,6 +162,15 @@ static int parse_range(struct http_message *hm, int64_t size, int64_t *from,
   return size > 0 ? 1 : -1;
 }
 
+/* If-Range (RFC 9110 13.1.5): a Range counts only while the validator still
+ * matches; otherwise the whole, changed, file goes out. */
+static int if_range_holds(struct http_message *hm, const char *etag, time_t mtime) {
+  struct mg_str *v = mg_get_http_header(hm, "If-Range");
+  if (v == NULL) return 1;
+  if (v->len > 0 && v->p[0] == '"') return mg_vcmp(v, etag) == 0;
+  return parse_http_date(v) == mtime;
+}
+
 /* ---- streaming ------------------------------------------------------------ */
 
 struct file_stream {
@@ -194,15 +203,15 @@ static int stream_more(struct mg_connection *nc) {
   return fs->left > 0;
 }
 
-static void serve_file(struct mg_connection *nc, struct http_message *hm,
-                       const char *path, const struct stat *st,
-                       struct mg_str mime, const char *extra, time_t fixed_mtime) {
+/* Answers with the file open in fp (which it takes over). */
+static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *fp,
+                       const struct stat *st, struct mg_str mime, const char *extra,
+                       time_t fixed_mtime) {
   struct http_pd *pd = mg_http_pd(nc);
   time_t mtime = fixed_mtime != 0 ? fixed_mtime : st->st_mtime;
   int64_t size = (int64_t) st->st_size, from = 0, to = size - 1, len;
   char etag[64], date[40], headers[512];
   int status = 200, range, head = mg_vcmp(&hm->method, "HEAD") == 0;
-  FILE *fp;
 
   snprintf(etag, sizeof(etag), "\"%llx.%llx\"", (unsigned long long) mtime,
            (unsigned long long) size);
@@ -210,18 +219,18 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm,
   if (not_modified(hm, etag, mtime)) {
     snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s%s%s", etag,
              date, extra != NULL ? "\r\n" : "", extra != NULL ? extra : "");
-    mg_send_head(nc, 304, 0, headers);
+    /* No Content-Length: a 304 may only repeat the 200's (RFC 9110 8.6). */
+    mg_send_response_line(nc, 304, headers);
+    mg_send(nc, "\r\n", 2);
+    fclose(fp);
     return;
   }
-  range = parse_range(hm, size, &from, &to);
+  range = if_range_holds(hm, etag, mtime) ? parse_range(hm, size, &from, &to) : 0;
   if (range < 0) {
     snprintf(headers, sizeof(headers), "Content-Range: bytes */%lld",
              (long long) size);
     mg_send_head(nc, 416, 0, headers);
-    return;
-  }
-  if ((fp = fopen(path, "rb")) == NULL) {
-    mg_http_send_error(nc, 404, NULL);
+    fclose(fp);
     return;
   }
   if (range > 0) {
@@ -273,12 +282,14 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
                         const struct mg_str extra_headers) {
   struct stat st;
   char extra[512];
+  FILE *fp = fopen(path, "rb");
   snprintf(extra, sizeof(extra), "%.*s", (int) extra_headers.len, extra_headers.p);
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fp == NULL || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fp != NULL) fclose(fp);
     mg_http_send_error(nc, 404, NULL);
     return;
   }
-  serve_file(nc, hm, path, &st, mime_type, extra[0] != '\0' ? extra : NULL, 0);
+  serve_file(nc, hm, fp, &st, mime_type, extra[0] != '\0' ? extra : NULL, 0);
 }
 
 /* ---- directories ---------------------------------------------------------- */
@@ -387,10 +398,72 @@ static int safe_path(const struct mg_str *uri, char *out, size_t len) {
   return 0;
 }
 
+/* The root's real path, remembered between requests: resolving it costs a
+ * system call per path component, on every request otherwise. */
+static int real_root(const char *root, char out[PATH_MAX]) {
+  static _Thread_local char last[PATH_MAX], last_real[PATH_MAX];
+  if (last[0] != '\0' && strcmp(last, root) == 0) {
+    memcpy(out, last_real, PATH_MAX);
+    return 0;
+  }
+  if (strlen(root) >= sizeof(last) || realpath(root, out) == NULL) return -1;
+  strcpy(last, root);
+  memcpy(last_real, out, PATH_MAX);
+  return 0;
+}
+
 static int inside(const char *real, const char *root) {
   size_t n = strlen(root);
   return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
                                          (n > 0 && root[n - 1] == '/'));
+}
+
+/* Files already proven to lie inside the root, by identity: device, inode
+ * and change time (a reused inode has a new one). Proving it again costs a
+ * system call per path component, so the proof is remembered. */
+struct proven {
+  dev_t dev;
+  ino_t ino;
+  struct timespec ctim;
+};
+static _Thread_local struct proven s_proven[64];
+static _Thread_local unsigned s_proven_next;
+
+static int same_file(const struct proven *p, const struct stat *st) {
+  return p->dev == st->st_dev && p->ino == st->st_ino &&
+         p->ctim.tv_sec == st->st_ctim.tv_sec && p->ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Opens path if it is a regular file inside root, symlinks resolved. What is
+ * checked is the file actually opened, so a path swapped between the check
+ * and the open cannot slip through. NULL when it is not to be served. */
+static FILE *open_inside(const char *path, const char *root, struct stat *st) {
+  char real[PATH_MAX];
+  struct stat rst;
+  size_t i;
+  FILE *fp;
+  /* Only regular files are opened: opening a FIFO would block the loop. */
+  if (stat(path, st) != 0 || !S_ISREG(st->st_mode) || (fp = fopen(path, "rb")) == NULL) {
+    return NULL;
+  }
+  if (fstat(fileno(fp), st) != 0 || !S_ISREG(st->st_mode)) {
+    fclose(fp);
+    return NULL;
+  }
+  setvbuf(fp, NULL, _IONBF, 0); /* reads go straight into our buffer */
+  for (i = 0; i < sizeof(s_proven) / sizeof(s_proven[0]); i++) {
+    if (same_file(&s_proven[i], st)) return fp;
+  }
+  if (realpath(path, real) == NULL || !inside(real, root) || stat(real, &rst) != 0 ||
+      rst.st_dev != st->st_dev || rst.st_ino != st->st_ino) {
+    fclose(fp);
+    return NULL;
+  }
+  i = s_proven_next++ % (sizeof(s_proven) / sizeof(s_proven[0]));
+  s_proven[i].dev = st->st_dev;
+  s_proven[i].ino = st->st_ino;
+  s_proven[i].ctim = st->st_ctim;
+  return fp;
 }
 
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
@@ -400,6 +473,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                                                      : "index.html,index.htm";
   const char *base, *extra = opts.extra_headers;
   struct stat st;
+  FILE *fp;
   int status;
 
   if (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0) {
@@ -410,18 +484,28 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     mg_http_send_error(nc, status, NULL);
     return;
   }
-  if (realpath(opts.document_root != NULL ? opts.document_root : ".", root) == NULL) {
+  if (real_root(opts.document_root != NULL ? opts.document_root : ".", root) != 0) {
     mg_http_send_error(nc, 500, "no document root");
     return;
   }
   snprintf(path, sizeof(path), "%s%s", root, rel);
   base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
-  if (stat(path, &st) != 0 || realpath(path, real) == NULL || !inside(real, root) ||
-      (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern))) {
-    mg_http_send_error(nc, 404, NULL); /* a path leaving the root: as absent */
+  if (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern)) {
+    mg_http_send_error(nc, 404, NULL);
     return;
   }
-  if (S_ISDIR(st.st_mode)) {
+  if ((fp = open_inside(path, root, &st)) != NULL) { /* the common case */
+    serve_file(nc, hm, fp, &st, mime_for(path, opts.custom_mime_types), extra,
+               opts.fixed_mtime);
+    return;
+  }
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
+      !inside(real, root)) {
+    /* absent, not a regular file, or a path leaving the root: all 404 */
+    mg_http_send_error(nc, 404, NULL);
+    return;
+  }
+  {
     const char *p = index_files;
     if (hm->uri.p[hm->uri.len - 1] != '/') {
       char loc[PATH_MAX + 2];
@@ -435,9 +519,9 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       char ipath[PATH_MAX * 2 + 64];
       struct stat ist;
       snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) len, p);
-      if (len > 0 && stat(ipath, &ist) == 0 && S_ISREG(ist.st_mode)) {
-        serve_file(nc, hm, ipath, &ist, mime_for(ipath, opts.custom_mime_types),
-                   extra, opts.fixed_mtime);
+      if (len > 0 && (fp = open_inside(ipath, root, &ist)) != NULL) {
+        serve_file(nc, hm, fp, &ist, mime_for(ipath, opts.custom_mime_types), extra,
+                   opts.fixed_mtime);
         return;
       }
       p = comma != NULL ? comma + 1 : p + len;
@@ -448,12 +532,5 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     } else {
       mg_http_send_error(nc, 403, NULL);
     }
-    return;
   }
-  if (!S_ISREG(st.st_mode)) {
-    mg_http_send_error(nc, 403, NULL);
-    return;
-  }
-  serve_file(nc, hm, real, &st, mime_for(real, opts.custom_mime_types), extra,
-             opts.fixed_mtime);
 }

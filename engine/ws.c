@@ -220,8 +220,14 @@ int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm) {
   struct mg_str *key = mg_get_http_header(hm, "Sec-WebSocket-Key");
   struct mg_str *ver = mg_get_http_header(hm, "Sec-WebSocket-Version");
   char accept[29];
-  if (key == NULL || key->len == 0 || ver == NULL || mg_vcmp(ver, "13") != 0 ||
-      mg_vcmp(&hm->method, "GET") != 0) {
+  if (key == NULL || key->len == 0 || mg_vcmp(&hm->method, "GET") != 0) return -1;
+  if (ver == NULL || mg_vcmp(ver, "13") != 0) {
+    /* RFC 6455 4.2.2: name the version we speak. */
+    struct http_pd *pd = mg_http_pd(nc);
+    mg_printf(nc, "%s",
+              "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+              "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    if (pd != NULL) pd->replied = 1;
     return -1;
   }
   ws_accept_key(key->p, key->len, accept);

@@ -5,6 +5,7 @@
  *   build/examples/websocket_client URL MESSAGE...
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mongoose.h"
@@ -48,8 +49,19 @@ int websocket_client_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
     snprintf(err, errlen, "usage: app ws-client URL MESSAGE...");
     return -1;
   }
+  static char *copies[32];
+  int i;
+  if (argc > 33) {
+    snprintf(err, errlen, "at most 32 messages");
+    return -1;
+  }
   if (mgr == NULL) return 0;
-  s_messages = argv + 1;
+  /* The arguments are the scenario's: keep copies for the connection. */
+  for (i = 0; i < 32; i++) {
+    free(copies[i]);
+    copies[i] = i < argc - 1 ? strdup(argv[i + 1]) : NULL;
+  }
+  s_messages = copies;
   s_count = argc - 1;
   s_received = 0;
   if (mg_connect_ws(mgr, ev_handler, argv[0], NULL, NULL) == NULL) {
