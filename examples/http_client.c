@@ -11,6 +11,7 @@
 
 static int s_done;
 static int s_status;
+static int s_quiet; /* as a scenario app: the trace shows the reply */
 
 static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
   switch (ev) {
@@ -23,7 +24,7 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
     case MG_EV_HTTP_REPLY: {
       struct http_message *hm = (struct http_message *) ev_data;
       s_status = hm->resp_code;
-      fwrite(hm->body.p, 1, hm->body.len, stdout);
+      if (!s_quiet) fwrite(hm->body.p, 1, hm->body.len, stdout);
       nc->flags |= MG_F_CLOSE_IMMEDIATELY;
       break;
     }
@@ -48,6 +49,7 @@ int http_client_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
     return -1;
   }
   if (mgr == NULL) return 0;
+  s_quiet = 1;
   memset(&opts, 0, sizeof(opts));
   opts.error_string = &e;
   if (mg_connect_http_opt(mgr, ev_handler, opts, argv[0], NULL,

@@ -12,6 +12,7 @@
 
 static char **s_messages;
 static int s_count, s_received, s_done;
+static int s_quiet; /* as a scenario app: the trace shows the frames */
 
 static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
   switch (ev) {
@@ -25,7 +26,7 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
     }
     case MG_EV_WEBSOCKET_FRAME: {
       struct websocket_message *wm = (struct websocket_message *) ev_data;
-      printf("%.*s\n", (int) wm->size, (const char *) wm->data);
+      if (!s_quiet) printf("%.*s\n", (int) wm->size, (const char *) wm->data);
       if (++s_received == s_count) {
         mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, "\x03\xe8", 2);
       }
@@ -62,6 +63,7 @@ int websocket_client_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
     copies[i] = i < argc - 1 ? strdup(argv[i + 1]) : NULL;
   }
   s_messages = copies;
+  s_quiet = 1;
   s_count = argc - 1;
   s_received = 0;
   if (mg_connect_ws(mgr, ev_handler, argv[0], NULL, NULL) == NULL) {
