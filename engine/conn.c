@@ -195,21 +195,26 @@ void mg_send(struct mg_connection *nc, const void *buf, int len) {
   }
 }
 
-int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {
-  char small[256], *buf = small;
+int mg_format(char **buf, size_t cap, const char *fmt, va_list ap) {
   va_list ap2;
+  char *big;
   int len;
   va_copy(ap2, ap);
-  len = vsnprintf(small, sizeof(small), fmt, ap2);
+  len = vsnprintf(*buf, cap, fmt, ap2);
   va_end(ap2);
-  if (len < 0) return -1;
-  if ((size_t) len >= sizeof(small)) {
-    buf = (char *) malloc((size_t) len + 1);
-    if (buf == NULL) {
-      conn_fail(nc, ENOMEM);
-      return -1;
-    }
-    vsnprintf(buf, (size_t) len + 1, fmt, ap);
+  if (len < 0 || (size_t) len < cap) return len;
+  if ((big = (char *) malloc((size_t) len + 1)) == NULL) return -1;
+  vsnprintf(big, (size_t) len + 1, fmt, ap);
+  *buf = big;
+  return len;
+}
+
+int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {
+  char small[256], *buf = small;
+  int len = mg_format(&buf, sizeof(small), fmt, ap);
+  if (len < 0) {
+    conn_fail(nc, ENOMEM);
+    return -1;
   }
   mg_send(nc, buf, len);
   if (buf != small) free(buf);

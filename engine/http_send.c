@@ -91,15 +91,9 @@ void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
   va_list ap;
   int n;
   va_start(ap, fmt);
-  n = vsnprintf(small, sizeof(small), fmt, ap);
+  n = mg_format(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t) n >= sizeof(small)) {
-    if ((buf = (char *) malloc((size_t) n + 1)) == NULL) return;
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t) n + 1, fmt, ap);
-    va_end(ap);
-  }
   /* An empty chunk would end the body: only an explicit empty call does. */
   if (n > 0 || fmt[0] == '\0') mg_send_http_chunk(nc, buf, (size_t) n);
   if (buf != small) free(buf);
@@ -110,15 +104,9 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
   va_list ap;
   int n, i, start = 0;
   va_start(ap, fmt);
-  n = vsnprintf(small, sizeof(small), fmt, ap);
+  n = mg_format(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t) n >= sizeof(small)) {
-    if ((buf = (char *) malloc((size_t) n + 1)) == NULL) return;
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t) n + 1, fmt, ap);
-    va_end(ap);
-  }
   for (i = 0; i < n; i++) {
     const char *esc = buf[i] == '<'    ? "&lt;"
                       : buf[i] == '>'  ? "&gt;"

@@ -60,15 +60,9 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
   va_list ap;
   int n;
   va_start(ap, fmt);
-  n = vsnprintf(small, sizeof(small), fmt, ap);
+  n = mg_format(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t) n >= sizeof(small)) {
-    if ((buf = (char *) malloc((size_t) n + 1)) == NULL) return;
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t) n + 1, fmt, ap);
-    va_end(ap);
-  }
   mg_send_websocket_frame(nc, op_and_flags, buf, (size_t) n);
   if (buf != small) free(buf);
 }
