@@ -23,31 +23,7 @@ build=$(cd "$1" && pwd) || exit 2
 . "$ROOT/ci/server-lib.sh"
 
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-passed=0
-failed=0
-TMPD=$(mktemp -d "${TMPDIR:-/tmp}/check-browser.XXXXXX")
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-  stop_servers
-  rm -rf "$TMPD"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ok() {
-  passed=$((passed + 1))
-  echo "ok $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $*"
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
+check_begin check-browser
 
 missing=0
 for tool in node npm; do

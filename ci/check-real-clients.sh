@@ -21,31 +21,7 @@ build=$(cd "$1" && pwd) || exit 2
 # shellcheck source=ci/server-lib.sh
 . "$ROOT/ci/server-lib.sh"
 
-passed=0
-failed=0
-TMPD=$(mktemp -d "${TMPDIR:-/tmp}/real-clients.XXXXXX")
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-  stop_servers
-  rm -rf "$TMPD"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ok() {
-  passed=$((passed + 1))
-  echo "ok $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $*"
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
+check_begin real-clients
 
 # ---- tools -----------------------------------------------------------------
 

@@ -109,3 +109,30 @@ start_server() {
   echo "$name: no free port found in 40 tries" >&2
   return 1
 }
+
+# ---- for check scripts ------------------------------------------------------
+# check_begin NAME: counters, a temp dir ($TMPD) and the cleanup trap that
+# stops the servers and removes it; ok/fail count a check; finish prints
+# "N passed, N failed" and exits with the verdict.
+passed=0
+failed=0
+check_begin() {
+  TMPD=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  # shellcheck disable=SC2064  # expand TMPD now
+  trap "stop_servers; rm -rf '$TMPD'" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+ok() {
+  passed=$((passed + 1))
+  echo "ok $*"
+}
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL $*"
+}
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
