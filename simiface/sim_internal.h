@@ -61,6 +61,8 @@ struct sim_stream {
   size_t in_flight;           /* sent by the engine, not yet arrived */
   size_t peer_unread;         /* arrived while the peer was not reading */
   int engine_fin_sent;
+  struct sim_stream *bridge; /* engine to engine: the other half, whose peer
+                                end this stream's peer end feeds */
   struct sim_stream *next;
 };
 

@@ -363,12 +363,48 @@ static void schedule_connected(struct sim *s, struct sim_sock *sk, int err,
   sim_schedule(s, &e);
 }
 
+static struct sim_sock *find_engine_sock(struct sim *s, enum sock_kind kind,
+                                         const union socket_address *to);
+
+/* The engine connecting to one of its own listeners: two streams joined by a
+ * relay peer ("link.N"), each half carrying what the other half's engine
+ * sends, so a path takes two delays each way. */
+static int link_engines(struct sim *s, struct sim_sock *sk,
+                        const union socket_address *to) {
+  struct sim_stream *c, *srv;
+  struct sim_peer *relay;
+  char name[32];
+  snprintf(name, sizeof(name), "link.%d", s->nstreams + 1);
+  if ((relay = sim_peer_new(s, name)) == NULL) return ENOMEM;
+  relay->kind = PEER_TCP; /* with no stream of its own: scripts cannot drive it */
+  relay->k.peer_window = 0;
+  relay->addr = sk->local;
+  c = sim_stream_new(s, relay);
+  srv = sim_stream_new(s, relay);
+  c->sock = sk;
+  c->state = ST_CONNECTING;
+  c->engine_addr = sk->local;
+  c->peer_addr = *to;
+  srv->state = ST_CONNECTING;
+  srv->engine_addr = *to;
+  srv->peer_addr = sk->local;
+  c->bridge = srv;
+  srv->bridge = c;
+  sk->st = c;
+  schedule_stream(s, EV_SYN, srv, at(s, srv->k.delay_us), NULL, 0);
+  schedule_connected(s, sk, 0, at(s, 2 * c->k.delay_us));
+  return 0;
+}
+
 int sim_engine_connect(struct sim *s, struct sim_sock *sk,
                        const union socket_address *to) {
   struct sim_peer *server = find_listening_peer(s, to), *child;
   int64_t rtt = 2 * s->knobs.delay_us;
   char name[64];
   sk->remote = *to;
+  if (server == NULL && find_engine_sock(s, SOCK_TCP_LISTEN, to) != NULL) {
+    return link_engines(s, sk, to);
+  }
   if (server == NULL || server->mode == SIM_REFUSE) {
     schedule_connected(s, sk, ECONNREFUSED, at(s, rtt));
     return 0;
@@ -545,13 +581,34 @@ void sim_process(struct sim *s, struct sim_event *e) {
       }
       break;
     case EV_TO_PEER:
-      arrive_at_peer(s, e);
+      if (st->bridge != NULL) {
+        st->in_flight -= e->len;
+        if (!st->bridge->peer_reset) {
+          mbuf_append(&st->bridge->peer_out, e->data, e->len);
+          sim_stream_pump(s, st->bridge);
+        }
+      } else {
+        arrive_at_peer(s, e);
+      }
       break;
     case EV_FIN_TO_PEER:
+      if (st->bridge != NULL) {
+        st->bridge->peer_fin_sent = 1;
+        sim_stream_pump(s, st->bridge);
+        break;
+      }
       st->peer->got_fin = 1;
       sim_trace(s, st->peer->name, "got FIN");
       break;
     case EV_RST_TO_PEER:
+      if (st->bridge != NULL) {
+        if (!st->bridge->peer_reset) {
+          st->bridge->peer_reset = 1;
+          schedule_stream(s, EV_RST_TO_ENGINE, st->bridge,
+                          at(s, st->bridge->k.delay_us), NULL, 0);
+        }
+        break;
+      }
       st->peer->got_rst = 1;
       sim_trace(s, st->peer->name, "got RST");
       break;
