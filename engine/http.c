@@ -182,6 +182,7 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   pd->replied = 0;
   pd->chunked_reply = 0;
   pd->close_after_reply = !pd->head.keep_alive;
+  pd->http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
   call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
   pd->endpoint = NULL;
   mbuf_remove(&nc->recv_mbuf, consumed);

@@ -82,6 +82,7 @@ struct http_pd {
   double last_io;      /* for the idle timeout */
   int replied;         /* a reply to the current request has begun */
   int close_after_reply;
+  int http10;          /* the current request is HTTP/1.0 */
   int chunked_reply;   /* mg_send_head(.., -1, ..) was called */
   struct http_endpoint *endpoints;
   mg_event_handler_t endpoint; /* the handler of the current request */

@@ -55,13 +55,22 @@ static void mark_replied(struct mg_connection *nc) {
   if (pd != NULL) pd->replied = 1;
 }
 
+/* The reply says what happens to the connection when that differs from
+ * the default of its request's version (RFC 9112 9.3, 9.6). */
+static const char *connection_header(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd(nc);
+  if (pd == NULL || pd->is_client) return "";
+  if (pd->close_after_reply) return "Connection: close\r\n";
+  return pd->http10 ? "Connection: keep-alive\r\n" : "";
+}
+
 void mg_send_response_line(struct mg_connection *nc, int status_code,
                            const char *extra_headers) {
   char date[40];
   mg_http_date(date, sizeof(date), mg_time());
   mark_replied(nc);
-  mg_printf(nc, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: mgcore\r\n", status_code,
-            mg_http_status_text(status_code), date);
+  mg_printf(nc, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: mgcore\r\n%s", status_code,
+            mg_http_status_text(status_code), date, connection_header(nc));
   if (extra_headers != NULL && extra_headers[0] != '\0') {
     mg_printf(nc, "%s\r\n", extra_headers);
   }
