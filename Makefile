@@ -33,18 +33,27 @@ ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
 RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli \
-            apps_examples
+            apps_examples session
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
 EXAMPLE_APPS := simplest_web_server websocket_chat http_client websocket_client
 APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS)))
 vpath %.c engine simiface tools/mgsim
 
-VARIANTS := obj obj-poll obj-asan obj-asan-poll
+VARIANTS := obj obj-poll obj-asan obj-asan-poll obj-fuzz obj-afl
 FLAGS_obj           := $(OPT)
 FLAGS_obj-poll      := $(OPT) -DMG_USE_POLL
 FLAGS_obj-asan      := $(SAN)
 FLAGS_obj-asan-poll := $(SAN) -DMG_USE_POLL
+# Fuzzing builds: libFuzzer (clang) and AFL++ (afl-clang-fast) instrumentation.
+FUZZ_CC  ?= clang
+AFL_CC   ?= afl-clang-fast
+AFL_DRIVER ?= /usr/lib/afl/libAFLDriver.a
+FUZZ_SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+CC_obj-fuzz         := $(FUZZ_CC)
+FLAGS_obj-fuzz      := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+CC_obj-afl          := $(AFL_CC)
+FLAGS_obj-afl       := $(FUZZ_SAN)
 LIB_obj             := $(BUILD)/libengine.a
 LIB_obj-poll        := $(BUILD)/libengine-poll.a
 LIB_obj-asan        := $(BUILD)/libengine-asan.a
@@ -64,25 +73,30 @@ EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
 
+# Fuzz targets: fuzz/TARGET.c each (see the fuzzing section below).
+FUZZ_TARGETS := http_request http_response uri_helpers ws_frames scenario session
+ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
+           $(call APP_OBJS,$(1))
+FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
+REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
+               $(addprefix $(BUILD)/fuzz-replay-asan/,$(FUZZ_TARGETS))
+
 .PHONY: all test check-core bench clean deps scenarios determinism test-browser
-all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS)
+all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS)
 
 define variant
 $(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(BASE) $$(FLAGS_$(1)) -c $$< -o $$@
+	$$(or $$(CC_$(1)),$$(CC)) $$(BASE) $$(FLAGS_$(1)) -c $$< -o $$@
+$(BUILD)/$(1)/app_%.o: examples/%.c
+	@mkdir -p $$(@D)
+	$$(or $$(CC_$(1)),$$(CC)) $$(BASE) $$(FLAGS_$(1)) -DMG_EXAMPLE_APP -c $$< -o $$@
 $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 
-$(BUILD)/obj/app_%.o: examples/%.c
-	@mkdir -p $(@D)
-	$(CC) $(BASE) $(OPT) -DMG_EXAMPLE_APP -c $< -o $@
-$(BUILD)/obj-asan/app_%.o: examples/%.c
-	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SAN) -DMG_EXAMPLE_APP -c $< -o $@
 $(SIMLIB_obj): $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(SIM) $(RUNNER))) \
                $(call APP_OBJS,obj)
 	@rm -f $@
@@ -117,11 +131,34 @@ $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
 
+# ---- fuzzing ------------------------------------------------------------
+# One source per target (fuzz/TARGET.c), built for libFuzzer, AFL++ and a
+# plain replay main (gcc, and gcc with ASan+UBSan).
+
+$(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl)
+	@mkdir -p $(@D)
+	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $^ $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj) $(LIB_obj)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(FUZZ_INC) $(OPT) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/fuzz-replay-asan/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj-asan) $(LIB_obj-asan)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(FUZZ_INC) $(SAN) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+
+.PHONY: fuzz afl print-fuzz-targets
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+print-fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+afl: $(addprefix $(BUILD)/afl/,$(FUZZ_TARGETS))
+
 deps:
-	@bash ci/deps.sh build interop bench
+	@bash ci/deps.sh build interop bench fuzz
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz
 	@bash ci/run-tests.sh $(BUILD) $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
 
 determinism:
@@ -138,10 +175,11 @@ $(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(OPT) $^ $(LDLIBS) -o $@
 
-bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim
+bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim fuzz
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
 	@bash bench/run_http_bench.sh $(BUILD)
+	@bash bench/run_fuzz_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -92,6 +92,7 @@ else
   echo "skip browser test: /usr/bin/chromium is not installed (ci/deps.sh browser)"
 fi
 
+run_counted "fuzz targets: corpus replays and short runs" bash ci/check-fuzz.sh "$build"
 run_check "malformed scenarios rejected" bash ci/check-bad-scenarios.sh "$build/mgsim-asan"
 run_check "core purity (nm)" bash ci/check-core.sh "$@"
 run_check "examples (timer, echo_server epoll+poll)" bash ci/check-examples.sh "$build"

@@ -52,6 +52,8 @@ struct sim_knobs *sim_knobs(struct sim *s);
 /* Polls mgr until virtual time t and until nothing more happens at t.
  * Returns 0, or -1 if the engine kept busy at one instant without end. */
 int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t);
+/* Same-instant polls sim_run_until allows (default 10,000,000). */
+void sim_set_poll_limit(struct sim *s, long limit);
 
 /* Moves virtual time to t without an engine (after mg_mgr_free): the
  * network still delivers to the peers. */
@@ -62,6 +64,8 @@ int sim_conn_id(const struct mg_connection *nc);
 /* Adds a line to the trace: "<time> <who> <text>". */
 void sim_trace(struct sim *s, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Off: lines are counted as activity but not kept (fuzzing speed). */
+void sim_set_tracing(struct sim *s, int on);
 /* The trace so far, NUL-terminated. */
 const char *sim_trace_text(const struct sim *s);
 size_t sim_trace_len(const struct sim *s);

@@ -120,6 +120,8 @@ struct dns_entry {
 
 struct sim {
   int64_t now, horizon;
+  long poll_limit;
+  int untraced;
   uint64_t seq, activity;
   struct rng rng;
   struct sim_knobs knobs;

@@ -14,6 +14,8 @@
 static const char s_usage[] =
     "usage: mgsim run [OPTIONS] FILE|DIR...   run scenarios (*.scn in DIRs)\n"
     "       mgsim check FILE|DIR...           only parse them\n"
+    "       mgsim from-fuzz INPUT             a fuzz session input as a scenario\n"
+    "       mgsim to-fuzz OUTDIR FILE|DIR...  scenarios as fuzz session inputs\n"
     "       mgsim --help\n"
     "\n"
     "options:\n"
@@ -83,6 +85,70 @@ static int collect(const char *path, struct list *out) {
   return 0;
 }
 
+static int from_fuzz(int argc, char **argv) {
+  FILE *fp;
+  struct mbuf in;
+  char buf[4096], *text;
+  size_t n;
+  if (argc != 3 || (fp = fopen(argv[2], "rb")) == NULL) {
+    fprintf(stderr, "usage: mgsim from-fuzz INPUT\n");
+    return 2;
+  }
+  mbuf_init(&in, 0);
+  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) mbuf_append(&in, buf, n);
+  fclose(fp);
+  text = session_to_scenario((const uint8_t *) in.buf, in.len);
+  fputs(text, stdout);
+  free(text);
+  mbuf_free(&in);
+  return 0;
+}
+
+/* Each scenario's peer commands as a session input: OUTDIR/NAME.bin. */
+static int to_fuzz(int argc, char **argv) {
+  struct list files = {NULL, 0, 0};
+  size_t f;
+  int i, written = 0, rc = 0;
+  if (argc < 4) {
+    fprintf(stderr, "usage: mgsim to-fuzz OUTDIR FILE|DIR...\n");
+    return 2;
+  }
+  for (i = 3; i < argc; i++) {
+    if (collect(argv[i], &files) != 0) return 2;
+  }
+  for (f = 0; f < files.n; f++) {
+    char err[1024], out[4096], *name, *dot;
+    struct scn *sc = scn_load(files.items[f], err, sizeof(err));
+    uint8_t *bytes;
+    size_t len;
+    FILE *fp;
+    if (sc == NULL) {
+      fprintf(stderr, "%s\n", err);
+      rc = 2;
+      continue;
+    }
+    len = scenario_to_session(sc, &bytes);
+    /* scenarios/http/get.scn -> OUTDIR/http-get.bin */
+    name = files.items[f] + (strncmp(files.items[f], "scenarios/", 10) == 0 ? 10 : 0);
+    snprintf(out, sizeof(out), "%s/%s", argv[2], name);
+    for (dot = out + strlen(argv[2]) + 1; *dot != '\0'; dot++) {
+      if (*dot == '/') *dot = '-';
+    }
+    if ((dot = strrchr(out, '.')) != NULL) strcpy(dot, ".bin");
+    if (len > 0 && (fp = fopen(out, "wb")) != NULL) {
+      fwrite(bytes, 1, len, fp);
+      fclose(fp);
+      written++;
+    }
+    free(bytes);
+    scn_free(sc);
+    free(files.items[f]);
+  }
+  free(files.items);
+  printf("%d session inputs written to %s\n", written, argv[2]);
+  return rc;
+}
+
 int mgsim_main(int argc, char **argv) {
   struct list files = {NULL, 0, 0};
   const char *trace_path = NULL;
@@ -97,6 +163,8 @@ int mgsim_main(int argc, char **argv) {
     fputs(s_usage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (strcmp(argv[1], "from-fuzz") == 0) return from_fuzz(argc, argv);
+  if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
   check_only = strcmp(argv[1], "check") == 0;
   if (!check_only && strcmp(argv[1], "run") != 0) {
     fprintf(stderr, "mgsim: unknown command '%s'\n%s", argv[1], s_usage);

@@ -71,6 +71,17 @@ int scn_register_app(const char *name, scn_app_start start);
 scn_app_start scn_find_app(const char *name);
 void scn_register_builtin_apps(void);
 
+/* Fuzz sessions (session.c): any byte string as scenario text (heap, NUL-
+ * terminated), and a scenario's peer commands as such a byte string. */
+char *session_to_scenario(const uint8_t *data, size_t size);
+size_t scenario_to_session(const struct scn *sc, uint8_t **out);
+
+/* Same-instant polls a run may take before it is declared a livelock
+ * (default 10,000,000; fuzz targets lower it to stay fast). */
+extern long scn_poll_limit;
+/* 0: runs keep no trace (a failure then shows none): for fuzzing speed. */
+extern int scn_tracing;
+
 /* mgsim's command line, for programs that register apps of their own. */
 int mgsim_main(int argc, char **argv);
 

@@ -161,6 +161,7 @@ static int expect_quiet(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
   const struct tok *t = ln->toks;
   int64_t until;
   size_t before;
+  uint64_t activity;
   if (ln->ntoks != 4 || !is_word(&t[2], "until") ||
       (t[3].type != T_TIME_ABS && t[3].type != T_TIME_REL)) {
     FAIL("usage: expect quiet until @TIME | +DURATION");
@@ -169,7 +170,11 @@ static int expect_quiet(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
   if (until < ln->at) FAIL("'until' is before this line's time");
   if (dry) return 0;
   before = sim_trace_len(ctx->sim);
+  activity = sim_activity(ctx->sim);
   if (scn_run_to(ctx, until, err, errlen) != 0) return -1;
+  if (!scn_tracing && sim_activity(ctx->sim) != activity) {
+    FAIL("expected quiet until %lld us, but something happened", (long long) until);
+  }
   if (sim_trace_len(ctx->sim) != before) {
     const char *first = sim_trace_text(ctx->sim) + before;
     const char *nl = strchr(first, '\n');
@@ -269,7 +274,7 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
       regfree(&re);
       FAIL("out of memory");
     }
-    memcpy(text, rx->buf + *cur, unread);
+    if (unread > 0) memcpy(text, rx->buf + *cur, unread);
     text[unread] = '\0';
     rc = regexec(&re, text, 1, &m, 0);
     regfree(&re);

@@ -2,6 +2,7 @@
  * scn_lex.c - one scenario line into tokens: bare words, "strings" with C
  * escapes, connection references (#3), and times (@1.5s, +200ms, +10us).
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ static int lex_word(const char **pp, struct tok *t, char *err, size_t errlen) {
   size_t n;
   while (*p != '\0' && !isspace((unsigned char) *p) && *p != '"') p++;
   n = (size_t) (p - start);
+  assert(n > 0); /* the caller stops at white space, quotes and the end */
   if ((t->s = (char *) malloc(n + 1)) == NULL) {
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -133,7 +135,9 @@ int scn_lex_line(const char *line, struct tok **out, int *nout, char *err,
   const char *p = line;
   for (;;) {
     struct tok t;
-    while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+    /* Any white space separates tokens (a form feed once made an empty
+     * token that never advanced). */
+    while (*p != '\0' && *p != '\n' && isspace((unsigned char) *p)) p++;
     if (*p == '\0' || *p == '\n' || (*p == '#' && !isdigit((unsigned char) p[1]))) {
       break; /* end of line, or a comment */
     }

@@ -16,6 +16,9 @@
 /* Simulation is single-threaded: one scenario runs at a time. */
 static struct scn_ctx *s_ctx;
 
+long scn_poll_limit = 10000000L;
+int scn_tracing = 1;
+
 /* How much trace a failure shows. */
 #define TRACE_TAIL_LINES 20
 
@@ -135,8 +138,11 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
       }
       break;
     case MG_EV_RECV:
-      preview(nc->recv_mbuf.buf + nc->recv_mbuf.len - (size_t) arg, (size_t) arg,
-              text, 64);
+      text[0] = '\0'; /* an empty datagram may come with no buffer at all */
+      if (arg > 0) {
+        preview(nc->recv_mbuf.buf + nc->recv_mbuf.len - (size_t) arg, (size_t) arg,
+                text, 64);
+      }
       sim_trace(ctx->sim, who, "RECV %lld \"%s\"", arg, text);
       break;
     case MG_EV_SEND:
@@ -299,6 +305,8 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   }
   ctx->sc = sc;
   s_ctx = ctx;
+  sim_set_poll_limit(ctx->sim, scn_poll_limit);
+  sim_set_tracing(ctx->sim, scn_tracing);
   /* Paths in app arguments are relative to the scenario file. */
   if (getcwd(ctx->cwd, sizeof(ctx->cwd)) == NULL || chdir(sc->basedir) != 0) {
     ctx->cwd[0] = '\0';

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# What make test does with the fuzz targets: replays every corpus and
+# regression input with the gcc build and the ASan+UBSan build, then runs a
+# short deterministic fuzz of each target (-seed=1 -runs=N, new inputs kept
+# out of the corpus). One line per target and "N passed, N failed".
+# Usage: ci/check-fuzz.sh BUILD_DIR [RUNS]
+set -u
+cd "$(dirname "$0")/.."
+build=$1
+runs=${2:-2000}
+passed=0
+failed=0
+log=$(mktemp)
+scratch=$(mktemp -d)
+trap 'rm -rf "$log" "$scratch"' EXIT
+
+check() { # NAME COMMAND...
+  local name=$1
+  shift
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    tail -30 "$log" | sed 's/^/    /'
+  fi
+}
+
+for t in $(make --no-print-directory -s print-fuzz-targets); do
+  inputs=()
+  for d in "fuzz/corpus/$t" "fuzz/regress/$t"; do
+    [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && inputs+=("$d")
+  done
+  if [ "${#inputs[@]}" -gt 0 ]; then
+    check "$t: replay corpus and regressions (gcc)" "$build/fuzz-replay/$t" "${inputs[@]}"
+    check "$t: replay (ASan+UBSan)" "$build/fuzz-replay-asan/$t" "${inputs[@]}"
+  fi
+  if [ -x "$build/fuzz/$t" ]; then
+    mkdir -p "$scratch/$t"
+    check "$t: libFuzzer -seed=1 -runs=$runs" "$build/fuzz/$t" -seed=1 -runs="$runs" \
+      -artifact_prefix="$scratch/" \
+      "$scratch/$t" "${inputs[@]}"
+  fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

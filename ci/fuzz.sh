@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Continuous fuzzing: builds the libFuzzer targets, fuzzes each for SECONDS
+# on every core, merges what is new into fuzz/corpus/TARGET (minimized),
+# files each crash, minimized, under fuzz/regress/TARGET, and prints exec/s,
+# coverage and corpus size per target. Exits non-zero if a crash was found.
+#
+# Usage: ci/fuzz.sh [SECONDS] [TARGET...]     (default 60 s, every target)
+set -u
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+build=${BUILD:-build}
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then
+  read -r -a targets <<<"$(make --no-print-directory -s print-fuzz-targets)"
+fi
+cores=$(nproc)
+make --no-print-directory -s -j"$cores" "${targets[@]/#/$build/fuzz/}" >/dev/null || exit 2
+
+dict_for() {
+  case $1 in
+    http_*) echo fuzz/dict/http.dict ;;
+    ws_frames) echo fuzz/dict/ws.dict ;;
+    session | scenario) echo fuzz/dict/scenario.dict ;;
+  esac
+}
+
+crashes=0
+printf '%-14s %10s %8s %8s %8s %s\n' target exec/s cov corpus new crashes
+for t in "${targets[@]}"; do
+  bin=$build/fuzz/$t
+  corpus=fuzz/corpus/$t
+  work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$t.XXXXXX")
+  artifacts=$build/fuzz-artifacts/$t
+  mkdir -p "$corpus" "$work/new" "$artifacts" "fuzz/regress/$t"
+  dict=$(dict_for "$t")
+  [ -n "$dict" ] && [ -f "$dict" ] || dict=
+  before=$(find "$corpus" -type f | wc -l)
+  # New inputs go to $work/new; the committed corpus is only read.
+  "$bin" -fork="$cores" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" -ignore_crashes=1 -ignore_timeouts=1 \
+    -ignore_ooms=1 ${dict:+-dict=$dict} "$work/new" "$corpus" >"$work/log" 2>&1
+  # Merge: only inputs that add coverage join the corpus.
+  "$bin" -merge=1 ${dict:+-dict=$dict} "$corpus" "$work/new" >"$work/merge.log" 2>&1
+  after=$(find "$corpus" -type f | wc -l)
+  execs=$(grep -oE 'exec/s:? [0-9]+' "$work/log" | tail -1 | grep -oE '[0-9]+$')
+  cov=$(grep -oE 'cov: [0-9]+' "$work/log" | tail -1 | grep -oE '[0-9]+$')
+  if [ -z "$execs" ]; then
+    echo "  $t: the fuzzer did not run:" >&2
+    tail -5 "$work/log" | sed 's/^/    /' >&2
+  fi
+  found=0
+  for a in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
+    [ -f "$a" ] || continue
+    found=$((found + 1))
+    min="fuzz/regress/$t/$(basename "$a")"
+    "$bin" -minimize_crash=1 -runs=20000 -exact_artifact_path="$min" "$a" \
+      >/dev/null 2>&1 || true
+    [ -f "$min" ] || cp "$a" "$min"
+    rm -f "$a"
+    echo "  $t: crash filed as $min (replay: $build/fuzz-replay-asan/$t $min)"
+  done
+  crashes=$((crashes + found))
+  printf '%-14s %10s %8s %8s %8s %s\n' "$t" "${execs:-?}" "${cov:-?}" "$after" \
+    "$((after - before))" "$found"
+  rm -rf "$work"
+done
+[ "$crashes" -eq 0 ]

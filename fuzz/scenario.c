@@ -1,0 +1,39 @@
+/*
+ * scenario.c - fuzz target: arbitrary bytes as a scenario file. Parsing
+ * must never crash and always end in a verdict; a file that parses, and is
+ * small, also runs (its expectations may fail; it may not crash or hang).
+ */
+#include <stdint.h>
+
+#include "sim_target.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void) argc;
+  sim_target_init((*argv)[0]);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  char *text;
+  if (size > 2048) return 0;
+  if (s_scn_path[0] == '\0') sim_target_init("build/fuzz/scenario");
+  if ((text = (char *) malloc(size + 1)) == NULL) return 0;
+  memcpy(text, data, size);
+  text[size] = '\0';
+  /* NUL bytes are the parser's to reject: parse the whole input. */
+  {
+    char err[1024];
+    struct scn *sc = scn_parse((const char *) data, size, s_scn_path, err, sizeof(err));
+    if (sc != NULL) {
+      int big = strstr(text, "repeat") != NULL || strstr(text, "pattern") != NULL;
+      if (!big) {
+        struct scn_result res;
+        scn_run(sc, 1, &res);
+        scn_result_free(&res);
+      }
+      scn_free(sc);
+    }
+  }
+  free(text);
+  return 0;
+}

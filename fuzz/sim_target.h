@@ -1,0 +1,59 @@
+/*
+ * sim_target.h - what the simulation-driven fuzz targets share: scenario
+ * text run against the real manager and apps, with a file path in fuzz/ so
+ * that the apps find fuzz/www. A failed run is a crash: an invariant broke
+ * (something after CLOSE, mbufs out of bounds, a missing CLOSE, a leak
+ * under ASan) or an expectation the decoder promised did not hold.
+ */
+#ifndef SIM_TARGET_H
+#define SIM_TARGET_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn.h"
+
+static char s_scn_path[PATH_MAX + 16];
+
+/* The fuzz/ folder: $MG_FUZZ_DIR, or ../../fuzz from the binary. */
+static inline void sim_target_init(const char *argv0) {
+  char guess[PATH_MAX], real[PATH_MAX];
+  const char *dir = getenv("MG_FUZZ_DIR"), *slash = strrchr(argv0, '/');
+  if (dir == NULL) {
+    snprintf(guess, sizeof(guess), "%.*s/../../fuzz",
+             slash != NULL ? (int) (slash - argv0) : 1, slash != NULL ? argv0 : ".");
+    dir = guess;
+  }
+  if (realpath(dir, real) == NULL) snprintf(real, sizeof(real), "fuzz");
+  snprintf(s_scn_path, sizeof(s_scn_path), "%s/input.scn", real);
+  scn_register_builtin_apps();
+  scn_poll_limit = 200000; /* a livelock must show up fast */
+  /* Traces cost most of a run; a failure replays with one through
+   * `mgsim from-fuzz`. MG_FUZZ_TRACE=1 keeps them. */
+  scn_tracing = getenv("MG_FUZZ_TRACE") != NULL;
+}
+
+/* Runs the text; must_pass: a failed run aborts. */
+static inline void sim_target_run(const char *text, int must_pass) {
+  char err[1024];
+  struct scn *sc = scn_parse(text, strlen(text), s_scn_path, err, sizeof(err));
+  struct scn_result res;
+  if (sc == NULL) {
+    if (must_pass) {
+      fprintf(stderr, "generated scenario does not parse: %s\n%s", err, text);
+      abort();
+    }
+    return;
+  }
+  scn_run(sc, 1, &res);
+  if (must_pass && !res.passed) {
+    fprintf(stderr, "%s\n%s", text, res.message != NULL ? res.message : "out of memory");
+    abort();
+  }
+  scn_result_free(&res);
+  scn_free(sc);
+}
+
+#endif
