@@ -19,7 +19,7 @@ WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
-BASE     := $(CSTD) $(WARN) -Iengine -Isimiface -Itools/mgsim -MMD -MP
+CFLAGS_BASE := $(CSTD) $(WARN) -Iengine -Isimiface -Itools/mgsim -MMD -MP
 LDLIBS   := -lpthread -lm
 
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
@@ -81,16 +81,17 @@ FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
 REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
                $(addprefix $(BUILD)/fuzz-replay-asan/,$(FUZZ_TARGETS))
 
-.PHONY: all test check-core bench clean deps scenarios determinism test-browser
+.PHONY: all test check-core bench clean deps scenarios determinism test-browser \
+        coverage coverage-diff
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS)
 
 define variant
 $(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(or $$(CC_$(1)),$$(CC)) $$(BASE) $$(FLAGS_$(1)) -c $$< -o $$@
+	$$(or $$(CC_$(1)),$$(CC)) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -c $$< -o $$@
 $(BUILD)/$(1)/app_%.o: examples/%.c
 	@mkdir -p $$(@D)
-	$$(or $$(CC_$(1)),$$(CC)) $$(BASE) $$(FLAGS_$(1)) -DMG_EXAMPLE_APP -c $$< -o $$@
+	$$(or $$(CC_$(1)),$$(CC)) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -DMG_EXAMPLE_APP -c $$< -o $$@
 $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))
 	@rm -f $$@
 	ar rcs $$@ $$^
@@ -116,20 +117,20 @@ scenarios: $(BUILD)/mgsim
 
 $(BUILD)/examples/%: examples/%.c $(LIB_obj)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(OPT) $< $(LIB_obj) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(OPT) $< $(LIB_obj) $(LDLIBS) -o $@
 $(BUILD)/examples/echo_server_poll: examples/echo_server.c $(LIB_obj-poll)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(OPT) $< $(LIB_obj-poll) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(OPT) $< $(LIB_obj-poll) $(LDLIBS) -o $@
 
 # Tests run under ASan+UBSan, once per poller backend. test_mbuf makes
 # allocations fail by wrapping the allocator at link time.
 TEST_LDFLAGS_test_mbuf := -Wl,--wrap=realloc -Wl,--wrap=malloc
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB_obj-asan) $(SIMLIB_obj-asan)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SAN) $< $(SIMLIB_obj-asan) $(LIB_obj-asan) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(SAN) $< $(SIMLIB_obj-asan) $(LIB_obj-asan) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
 $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(SAN) $< $(LIB_obj-asan-poll) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS) -o $@
 
 # ---- fuzzing ------------------------------------------------------------
 # One source per target (fuzz/TARGET.c), built for libFuzzer, AFL++ and a
@@ -143,10 +144,10 @@ $(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl)
 	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $^ $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(FUZZ_INC) $(OPT) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(OPT) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/fuzz-replay-asan/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj-asan) $(LIB_obj-asan)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(FUZZ_INC) $(SAN) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(SAN) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
 
 .PHONY: fuzz afl print-fuzz-targets
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
@@ -164,6 +165,13 @@ test: deps
 determinism:
 	@bash ci/determinism.sh
 
+# Line and branch coverage (gcc --coverage in build/cov), and coverage of
+# the lines changed since BASE=<rev> (FAIL_UNDER=<percent> makes it a gate).
+coverage:
+	@bash coverage/run.sh
+coverage-diff:
+	@FAIL_UNDER=$(FAIL_UNDER) bash coverage/diff.sh $(BASE)
+
 # The chat page in Debian's Chromium (ci/deps.sh browser installs it).
 test-browser: all
 	@bash ci/check-browser.sh $(BUILD)
@@ -173,7 +181,7 @@ check-core: $(LIB_obj)
 
 $(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(OPT) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LDLIBS) -o $@
 
 bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim fuzz
 	@bash bench/run_conn_bench.sh
