@@ -9,16 +9,6 @@
 
 #include "scn_internal.h"
 
-#define FAIL(...)                        \
-  do {                                   \
-    snprintf(err, errlen, __VA_ARGS__);  \
-    return -1;                           \
-  } while (0)
-
-static int is_word(const struct tok *t, const char *w) {
-  return t->type == T_WORD && strcmp(t->s, w) == 0;
-}
-
 static int parse_size(const struct tok *t, size_t *out) {
   char *end;
   unsigned long long v;

@@ -4,6 +4,9 @@
 #ifndef SCN_INTERNAL_H
 #define SCN_INTERNAL_H
 
+#include <stdio.h>
+#include <string.h>
+
 #include "scn.h"
 
 /* mgr broadcast's callback, recorded like an event. */
@@ -57,6 +60,17 @@ struct scn_ctx {
   char broken[256]; /* a violated invariant, if any */
   char cwd[1024];    /* restored after the run */
 };
+
+/* For commands: report a problem in err (and errlen) and return -1. */
+#define FAIL(...)                        \
+  do {                                   \
+    snprintf(err, errlen, __VA_ARGS__);  \
+    return -1;                           \
+  } while (0)
+
+static inline int is_word(const struct tok *t, const char *w) {
+  return t->type == T_WORD && strcmp(t->s, w) == 0;
+}
 
 /* scn_lex.c */
 int scn_lex_line(const char *line, struct tok **out, int *nout, char *err,
