@@ -81,7 +81,7 @@ FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
 REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
                $(addprefix $(BUILD)/fuzz-replay-asan/,$(FUZZ_TARGETS))
 
-.PHONY: all test check-core bench clean deps scenarios determinism test-browser \
+.PHONY: all test check-core bench clean deps deps-build scenarios determinism test-browser \
         coverage coverage-diff
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS)
 
@@ -112,7 +112,8 @@ $(BUILD)/mgsim-asan: $(BUILD)/obj-asan/mgsim.o $(SIMLIB_obj-asan) $(LIB_obj-asan
 	$(CC) $(SAN) $^ $(LDLIBS) -o $@
 
 # The main job: every scenario, one line each and a summary.
-scenarios: $(BUILD)/mgsim
+scenarios: deps-build
+	@$(MAKE) --no-print-directory $(BUILD)/mgsim
 	@$(BUILD)/mgsim run scenarios
 
 $(BUILD)/examples/%: examples/%.c $(LIB_obj)
@@ -157,6 +158,8 @@ afl: $(addprefix $(BUILD)/afl/,$(FUZZ_TARGETS))
 
 deps:
 	@bash ci/deps.sh build interop bench fuzz
+deps-build:
+	@bash ci/deps.sh build
 
 test: deps
 	@$(MAKE) --no-print-directory all fuzz
