@@ -74,7 +74,10 @@ TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
 
 # Fuzz targets: fuzz/TARGET.c each (see the fuzzing section below).
-FUZZ_TARGETS := http_request http_response uri_helpers ws_frames scenario session
+FUZZ_TARGETS := http_request http_response uri_helpers ws_frames scenario session \
+                http_diff
+# The differential target compares our parser with Debian's libhttp-parser.
+LDLIBS_http_diff := -lhttp_parser
 ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
            $(call APP_OBJS,$(1))
 FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
