@@ -264,7 +264,6 @@ struct theirs {
   size_t arena_len;
   struct field fields[MAX_FIELDS];
   int nfields;
-  int ntrailers; /* trailer fields: counted, not compared */
   char body[MAX_INPUT];
   size_t body_len;
 };
@@ -288,8 +287,7 @@ static int on_url(http_parser *p, const char *at, size_t n) {
 
 static int on_header_field(http_parser *p, const char *at, size_t n) {
   struct theirs *t = (struct theirs *) p->data;
-  if (t->headers_done) {
-    if (t->last != 1) t->ntrailers++;
+  if (t->headers_done) { /* a trailer field: not compared */
     t->last = 1;
     return 0;
   }
@@ -349,7 +347,7 @@ static http_parser_settings settings;
 static void run_theirs(const char *s, size_t n, struct theirs *t) {
   t->headers_done = t->done = t->last = 0;
   t->url_len = t->arena_len = t->body_len = 0;
-  t->nfields = t->ntrailers = 0;
+  t->nfields = 0;
   http_parser_init(&t->p, HTTP_REQUEST);
   t->p.data = t;
   t->consumed = http_parser_execute(&t->p, &settings, s, n);
@@ -742,8 +740,9 @@ static int rule_unsupported_version(const struct ctx *c) {
 /* "GET /" with no version: http_parser takes it as an HTTP/0.9 request
  * line; RFC 9112 has no such request line (HTTP/0.9 is not HTTP/1.x). */
 static int rule_http09_request_line(const struct ctx *c) {
-  return we_reject(c, NULL) && c->t->p.http_major == 0 &&
-         c->t->p.http_minor == 9;
+  return (we_reject(c, "bad request target") ||
+          we_reject(c, "bad request line")) &&
+         c->t->p.http_major == 0 && c->t->p.http_minor == 9;
 }
 
 /* RFC 9112 section 2.2: a server SHOULD ignore at least one empty line
