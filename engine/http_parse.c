@@ -162,6 +162,41 @@ static enum step check_version(struct mg_str v, struct http_head *h) {
   return fail(h, 400, "bad HTTP version");
 }
 
+static int is_alpha(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* RFC 9112 section 3.2: a target is in origin-form ("/path?query"),
+ * absolute-form ("scheme:..."), authority-form ("host:port", CONNECT only)
+ * or asterisk-form ("*", OPTIONS only). Anything else ("index.html",
+ * "*" on a GET) would reach handlers as a uri no route expects. Only the
+ * form is checked: inside it any VCHAR passes, as in most servers. */
+static int target_form_ok(struct mg_str method, struct mg_str t) {
+  size_t i;
+  if (mg_vcmp(&method, "CONNECT") == 0) {
+    const char *colon = NULL;
+    for (i = 0; i < t.len; i++) {
+      if (strchr("/?#@", t.p[i]) != NULL) return 0;
+      if (t.p[i] == ':') colon = t.p + i;
+    }
+    if (colon == NULL || colon == t.p || colon + 1 == t.p + t.len) return 0;
+    for (i = (size_t) (colon + 1 - t.p); i < t.len; i++) {
+      if (!is_digit((unsigned char) t.p[i])) return 0;
+    }
+    return 1;
+  }
+  if (t.len == 1 && t.p[0] == '*') return mg_vcmp(&method, "OPTIONS") == 0;
+  if (t.p[0] == '/') return 1;
+  /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':' */
+  if (!is_alpha((unsigned char) t.p[0])) return 0;
+  for (i = 1; i < t.len; i++) {
+    unsigned char c = (unsigned char) t.p[i];
+    if (c == ':') return 1;
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return 0;
+  }
+  return 0;
+}
+
 /* Splits the target at the first '?': the query string may be empty, but
  * is only absent ({NULL, 0}) when there is no '?'. */
 static void split_target(struct mg_str target, struct http_message *hm) {
@@ -196,7 +231,10 @@ static enum step parse_request_line(struct scan *sc, size_t max_uri,
     if (++i - start > max_uri) return fail(h, 414, "URI too long");
   }
   if (i == sc->lim) return STEP_MORE;
-  if (s[i] != ' ' || i == start) return fail(h, 400, "bad request target");
+  if (s[i] != ' ' || i == start ||
+      !target_form_ok(hm->method, mg_mk_str_n(s + start, i - start))) {
+    return fail(h, 400, "bad request target");
+  }
   split_target(mg_mk_str_n(s + start, i - start), hm);
 
   start = ++i;

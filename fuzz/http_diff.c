@@ -599,6 +599,7 @@ static int target_ok(struct mg_str method, const char *s, size_t n) {
     const char *colon = NULL;
     for (i = 0; i < n; i++) {
       if (s[i] == ':') colon = s + i;
+      if (s[i] == ']') colon = NULL; /* the port follows an IPv6 host */
     }
     return colon != NULL && colon > s && colon + 1 < s + n &&
            memchr(s, '@', n) == NULL && authority_ok(s, n);
@@ -1305,16 +1306,23 @@ static int rule_framing_fields_in_trailer(const struct ctx *c) {
          their_end(c) > (size_t) c->o->h.header_len;
 }
 
-/* Our parser takes any VCHAR string as the request target; RFC 9112
- * section 3.2 allows only origin-form ("/..."), absolute-form
- * ("scheme:..."), authority-form (CONNECT) and asterisk-form (OPTIONS).
- * http_parser refuses (some of) the rest. */
-static int rule_known_bug_target_form(const struct ctx *c) {
+/* Our parser checks the form of a request target (RFC 9112 section 3.2)
+ * but takes any VCHAR inside it; http_parser refuses (some of) the targets
+ * that break the RFC 3986 grammar. */
+static int rule_lenient_target_bytes(const struct ctx *c) {
   char buf[MAX_INPUT];
   struct mg_str target;
   if (!they_reject(c, HPE_INVALID_URL)) return 0;
   target = our_target(c->o, buf);
   return !target_ok(c->o->hm.method, target.p, target.len);
+}
+
+/* RFC 9112 section 3.2: we refuse a target in none of the four forms
+ * ("CONNECT host" without its port, "*" on a GET); http_parser takes some
+ * of them. */
+static int rule_lenient_target_form(const struct ctx *c) {
+  return we_reject(c, "bad request target") &&
+         !target_ok(c->o->hm.method, c->t->url, c->t->url_len);
 }
 
 /* http_parser's URL grammar is narrower than RFC 3986 in places (a scheme
@@ -1372,8 +1380,9 @@ static struct rule rules[] = {
     {"whitespace-after-chunk-size", rule_whitespace_after_chunk_size, 0, 0},
     {"http_parser-framing-fields-in-trailer", rule_framing_fields_in_trailer,
      0, 0},
-    {"known-bug-target-form", rule_known_bug_target_form, 0, 0},
+    {"lenient-target-bytes", rule_lenient_target_bytes, 0, 0},
     {"http_parser-url-grammar", rule_http_parser_url_grammar, 0, 0},
+    {"lenient-http_parser-target-form", rule_lenient_target_form, 0, 0},
     {NULL, NULL, 0, 0},
 };
 

@@ -756,6 +756,48 @@ static void test_request_line_shape(void **state) {
   expect_request_error("GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", 400);
 }
 
+/* Parses a request with the given line and a Host field; checks it is
+ * accepted with that uri. */
+static void expect_target(const char *line, const char *uri) {
+  char text[256];
+  struct parsed p;
+  snprintf(text, sizeof(text), "%s\r\nHost: h\r\n\r\n", line);
+  parse(&p, text, 1);
+  if (p.h.header_len <= 0) print_error("input: %s\n", text);
+  assert_true(p.h.header_len > 0);
+  assert_int_equal(p.hm.uri.len, strlen(uri));
+  assert_memory_equal(p.hm.uri.p, uri, strlen(uri));
+  release(&p);
+}
+
+/* RFC 9112 3.2: the four forms of request-target, each where it belongs. */
+static void test_request_target_forms(void **state) {
+  (void) state;
+  expect_target("GET /a/b?x=1 HTTP/1.1", "/a/b");
+  expect_target("GET http://h/a HTTP/1.1", "http://h/a");
+  expect_target("GET svn+ssh.1-x:rest HTTP/1.1", "svn+ssh.1-x:rest");
+  expect_target("CONNECT h.example:443 HTTP/1.1", "h.example:443");
+  expect_target("CONNECT [::1]:8080 HTTP/1.1", "[::1]:8080");
+  expect_target("OPTIONS * HTTP/1.1", "*");
+  /* none of the forms */
+  expect_request_error("GET index.html HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("GET 1http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("GET h.example HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("GET ?x=1 HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("GET :/a HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("GET a/b:c HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  /* asterisk-form is for OPTIONS only, authority-form for CONNECT only */
+  expect_request_error("GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("OPTIONS ** HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT /a HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT h.example HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT :443 HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT h: HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT h:44a HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT u@h:443 HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  expect_request_error("CONNECT h:443/x HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+}
+
 static void test_host_rules(void **state) {
   (void) state;
   expect_request_error("GET / HTTP/1.1\r\nX: y\r\n\r\n", 400);
@@ -1212,6 +1254,7 @@ int main(void) {
       cmocka_unit_test(test_long_uri),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_request_line_shape),
+      cmocka_unit_test(test_request_target_forms),
       cmocka_unit_test(test_host_rules),
       cmocka_unit_test(test_incremental_request),
       cmocka_unit_test(test_incremental_response),
