@@ -5,6 +5,7 @@
 # coverage and corpus size per target. Exits non-zero if a crash was found.
 #
 # Usage: ci/fuzz.sh [SECONDS] [TARGET...]     (default 60 s, every target)
+#        FUZZ_JOBS=N uses N cores instead of all of them.
 set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -14,7 +15,7 @@ targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
   read -r -a targets <<<"$(make --no-print-directory -s print-fuzz-targets)"
 fi
-cores=$(nproc)
+cores=${FUZZ_JOBS:-$(nproc)}
 make --no-print-directory -s -j"$cores" "${targets[@]/#/$build/fuzz/}" >/dev/null || exit 2
 
 dict_for() {

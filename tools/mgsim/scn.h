@@ -38,6 +38,7 @@ struct scn {
   int has_seed;
   struct scn_line *lines;
   int nlines;
+  int lines_cap; /* allocated entries of lines */
 };
 
 /* Parses text; NULL with "path:line: message" in err on any error. */

@@ -33,15 +33,19 @@ static char *dup_str(const char *s) {
 
 static int add_line(struct scn *sc, int lineno, int64_t at, struct tok *toks,
                     int ntoks) {
-  struct scn_line *l =
-      (struct scn_line *) realloc(sc->lines, (size_t) (sc->nlines + 1) * sizeof(*l));
-  if (l == NULL) return -1;
-  sc->lines = l;
-  l[sc->nlines].lineno = lineno;
-  l[sc->nlines].at = at;
-  l[sc->nlines].toks = toks;
-  l[sc->nlines].ntoks = ntoks;
-  sc->nlines++;
+  struct scn_line *l;
+  if (sc->nlines == sc->lines_cap) { /* doubling: decoded sessions are long */
+    int cap = sc->lines_cap > 0 ? sc->lines_cap * 2 : 16;
+    l = (struct scn_line *) realloc(sc->lines, (size_t) cap * sizeof(*l));
+    if (l == NULL) return -1;
+    sc->lines = l;
+    sc->lines_cap = cap;
+  }
+  l = &sc->lines[sc->nlines++];
+  l->lineno = lineno;
+  l->at = at;
+  l->toks = toks;
+  l->ntoks = ntoks;
   return 0;
 }
 
