@@ -81,6 +81,8 @@ LDLIBS_http_diff := -lhttp_parser
 ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
            $(call APP_OBJS,$(1))
 FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
+# Compiled with the target in one command, so -MMD does not see these.
+FUZZ_HEADERS := $(wildcard fuzz/*.h)
 REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
                $(addprefix $(BUILD)/fuzz-replay-asan/,$(FUZZ_TARGETS))
 
@@ -140,18 +142,18 @@ $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 # One source per target (fuzz/TARGET.c), built for libFuzzer, AFL++ and a
 # plain replay main (gcc, and gcc with ASan+UBSan).
 
-$(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz)
+$(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) $(LDLIBS_$*) -o $@
-$(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) -fsanitize=fuzzer $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $^ $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj) $(LIB_obj)
+	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(filter-out %.h,$^) $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj) $(LIB_obj) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(OPT) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
-$(BUILD)/fuzz-replay-asan/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj-asan) $(LIB_obj-asan)
+	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(OPT) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+$(BUILD)/fuzz-replay-asan/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj-asan) $(LIB_obj-asan) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(SAN) $^ $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(SAN) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
 
 .PHONY: fuzz afl print-fuzz-targets
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))

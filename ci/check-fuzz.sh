@@ -43,5 +43,32 @@ for t in $(make --no-print-directory -s print-fuzz-targets); do
       "$scratch/$t" "${inputs[@]}"
   fi
 done
+# A session input and the scenario `mgsim from-fuzz` prints for it give the
+# same trace. All inputs replay in one process and all scenarios run in one
+# mgsim, in the same order; the scenarios sit in a folder whose www is
+# fuzz/www, as the target's do.
+same_trace_as_scenario() { # INPUT...
+  local in i=0 dir=$scratch/from-fuzz
+  mkdir -p "$dir/scn"
+  ln -sfn "$PWD/fuzz/www" "$dir/scn/www"
+  for in in "$@"; do
+    i=$((i + 1))
+    "$build/mgsim" from-fuzz "$in" >"$dir/scn/$(printf '%05d' "$i").scn" || return 1
+  done
+  MG_FUZZ_TRACE=1 "$build/fuzz-replay/session" "$@" >"$dir/a0" || return 1
+  sed '/^replayed /d' "$dir/a0" >"$dir/a"
+  "$build/mgsim" run --trace "$dir/b0" "$dir/scn" >"$dir/run.log" || {
+    grep -v '^ok ' "$dir/run.log" | head -20
+    return 1
+  }
+  grep -v '^# ' "$dir/b0" >"$dir/b"
+  cmp "$dir/a" "$dir/b" || {
+    echo "the scenarios' traces differ from the sessions' (first difference above)"
+    return 1
+  }
+}
+check "session: from-fuzz scenarios give the same traces" same_trace_as_scenario \
+  fuzz/regress/session/* fuzz/corpus/session/*
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -31,7 +31,8 @@ static inline void sim_target_init(const char *argv0) {
   scn_register_builtin_apps();
   scn_poll_limit = 200000; /* a livelock must show up fast */
   /* Traces cost most of a run; a failure replays with one through
-   * `mgsim from-fuzz`. MG_FUZZ_TRACE=1 keeps them. */
+   * `mgsim from-fuzz`. MG_FUZZ_TRACE=1 keeps them and prints each run's
+   * trace, which is how ci/check-fuzz.sh compares the two. */
   scn_tracing = getenv("MG_FUZZ_TRACE") != NULL;
 }
 
@@ -48,6 +49,7 @@ static inline void sim_target_run(const char *text, int must_pass) {
     return;
   }
   scn_run(sc, 1, &res);
+  if (scn_tracing && res.trace != NULL) fputs(res.trace, stdout);
   if (must_pass && !res.passed) {
     fprintf(stderr, "%s\n%s", text, res.message != NULL ? res.message : "out of memory");
     abort();

@@ -5,7 +5,8 @@
  * arguments, decoded into scenario text that runs the echo, http-static,
  * ws-echo and ws-chat apps (and a UDP echo) against up to eight peers. Any
  * byte string decodes to a valid scenario: operations that make no sense
- * at that point (sending on a peer that reset) are skipped. The scenario
+ * at that point (sending on a peer that reset) are skipped. Each app starts
+ * when a peer first uses it, as idle listeners only cost time. The scenario
  * ends by letting every peer read, waiting, and checking that each echo
  * peer got back exactly what it sent. `mgsim from-fuzz` prints the text;
  * `mgsim to-fuzz` encodes a scenario file the other way, for seed corpora.
@@ -22,6 +23,10 @@ enum { OP_CONNECT, OP_SEND, OP_CLOSE, OP_RESET, OP_STOP, OP_RESUME, OP_WAIT,
        OP_KNOB, OP_UDP, OP_HTTP, OP_WS, OP_WSFRAME, OP_BROADCAST, OP_COUNT };
 
 static const int s_ports[] = {7, 80, 81, 82}; /* echo, http-static, ws-echo, ws-chat */
+static const char *s_apps[] = {"app echo tcp://10.0.0.1:7\n",
+                               "app http-static tcp://10.0.0.1:80 www\n",
+                               "app ws-echo tcp://10.0.0.1:81\n",
+                               "app ws-chat tcp://10.0.0.1:82\n"};
 
 static const char *s_requests[] = {
     "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -52,6 +57,8 @@ struct decoder {
   struct mbuf out;
   struct peer_state peers[NPEERS];
   int udp_bound[2];
+  int app_started[4]; /* apps start when first used: idle ones cost time */
+  int udp_app_started;
   int broadcast; /* broadcasts reach echo peers too: no exact echo check */
 };
 
@@ -138,10 +145,7 @@ char *session_to_scenario(const uint8_t *data, size_t size) {
   d.end = data + size;
   mbuf_init(&d.out, 1024);
   for (i = 0; i < NPEERS; i++) d.peers[i].app = -1;
-  emit(&d, "# decoded from a fuzz session input\nseed 1\n"
-           "app echo tcp://10.0.0.1:7\napp echo udp://10.0.0.1:7\n"
-           "app http-static tcp://10.0.0.1:80 www\n"
-           "app ws-echo tcp://10.0.0.1:81\napp ws-chat tcp://10.0.0.1:82\n");
+  emit(&d, "# decoded from a fuzz session input\nseed 1\n");
   while (d.p < d.end) {
     int op = next(&d) % OP_COUNT, p = next(&d) % NPEERS;
     struct peer_state *ps = &d.peers[p];
@@ -151,6 +155,10 @@ char *session_to_scenario(const uint8_t *data, size_t size) {
       case OP_CONNECT:
         if (ps->app < 0) {
           ps->app = next(&d) % 4;
+          if (!d.app_started[ps->app]) {
+            d.app_started[ps->app] = 1;
+            emit(&d, "%s", s_apps[ps->app]);
+          }
           emit(&d, "peer p%d connect 10.0.0.1:%d\n", p, s_ports[ps->app]);
         }
         break;
@@ -190,6 +198,10 @@ char *session_to_scenario(const uint8_t *data, size_t size) {
         break;
       case OP_UDP:
         len = take(&d, (size_t) next(&d), &bytes);
+        if (!d.udp_app_started) {
+          d.udp_app_started = 1;
+          emit(&d, "app echo udp://10.0.0.1:7\n");
+        }
         if (!d.udp_bound[p % 2]) {
           d.udp_bound[p % 2] = 1;
           emit(&d, "peer u%d udp 10.0.0.20:%d\n", p % 2, 6000 + p % 2);
