@@ -51,7 +51,11 @@ AFL_CC   ?= afl-clang-fast
 AFL_DRIVER ?= /usr/lib/afl/libAFLDriver.a
 FUZZ_SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 CC_obj-fuzz         := $(FUZZ_CC)
-FLAGS_obj-fuzz      := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+# OSS-Fuzz-style builds pass their own: FUZZ_SAN="$CFLAGS" FUZZ_NOLINK=
+# FUZZ_ENGINE="$LIB_FUZZING_ENGINE" (see ci/clusterfuzzlite/build.sh).
+FUZZ_NOLINK ?= -fsanitize=fuzzer-no-link
+FUZZ_ENGINE ?= -fsanitize=fuzzer
+FLAGS_obj-fuzz      := $(FUZZ_SAN) $(FUZZ_NOLINK)
 CC_obj-afl          := $(AFL_CC)
 FLAGS_obj-afl       := $(FUZZ_SAN)
 LIB_obj             := $(BUILD)/libengine.a
@@ -144,7 +148,7 @@ $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 
 $(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) -fsanitize=fuzzer $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(FUZZ_ENGINE) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(filter-out %.h,$^) $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
@@ -201,3 +205,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*/*.d)
+
+# Objects are never intermediate: a fresh build dir keeps them for the next run.
+.SECONDARY:

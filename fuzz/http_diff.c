@@ -1413,6 +1413,9 @@ static FILE *open_allowed(const char *argv0, char *path, size_t size) {
     snprintf(path, size, "%.*s/../../fuzz/http_diff_allowed.txt",
              (int) (slash - argv0), argv0);
     if ((fp = fopen(path, "r")) != NULL) return fp;
+    /* next to the binary, as ci/clusterfuzzlite/build.sh installs it */
+    snprintf(path, size, "%.*s/http_diff_allowed.txt", (int) (slash - argv0), argv0);
+    if ((fp = fopen(path, "r")) != NULL) return fp;
   }
   return NULL;
 }

@@ -17,13 +17,20 @@
 
 static char s_scn_path[PATH_MAX + 16];
 
-/* The fuzz/ folder: $MG_FUZZ_DIR, or ../../fuzz from the binary. */
+/* The folder holding www: $MG_FUZZ_DIR, or ../../fuzz from the binary (a
+ * build in the tree), or the binary's own folder (an installed one). */
 static inline void sim_target_init(const char *argv0) {
-  char guess[PATH_MAX], real[PATH_MAX];
+  char guess[PATH_MAX + 16], real[PATH_MAX];
   const char *dir = getenv("MG_FUZZ_DIR"), *slash = strrchr(argv0, '/');
+  int bindir = slash != NULL ? (int) (slash - argv0) : 1;
+  const char *bin = slash != NULL ? argv0 : ".";
   if (dir == NULL) {
-    snprintf(guess, sizeof(guess), "%.*s/../../fuzz",
-             slash != NULL ? (int) (slash - argv0) : 1, slash != NULL ? argv0 : ".");
+    snprintf(guess, sizeof(guess), "%.*s/../../fuzz/www", bindir, bin);
+    if (realpath(guess, real) == NULL) {
+      snprintf(guess, sizeof(guess), "%.*s", bindir, bin);
+    } else {
+      snprintf(guess, sizeof(guess), "%.*s/../../fuzz", bindir, bin);
+    }
     dir = guess;
   }
   if (realpath(dir, real) == NULL) snprintf(real, sizeof(real), "fuzz");
