@@ -312,10 +312,15 @@ static void html_escape_into(struct mbuf *out, const char *s) {
   }
 }
 
+static int inside(const char *real, const char *root);
+
 /* Entries sorted by name (readdir order is the file system's whim), names
- * escaped in the text and percent-encoded in the links. */
+ * escaped in the text and percent-encoded in the links. An entry that leads
+ * outside the root (a symlink) or nowhere is left out: asking for it would
+ * only get a 404. */
 static void list_directory(struct mg_connection *nc, struct http_message *hm,
-                           const char *dir, const struct mg_serve_http_opts *o) {
+                           const char *dir, const char *root,
+                           const struct mg_serve_http_opts *o) {
   DIR *d = opendir(dir);
   struct dirent *e;
   char **names = NULL, uri[PATH_MAX];
@@ -326,8 +331,10 @@ static void list_directory(struct mg_connection *nc, struct http_message *hm,
     return;
   }
   while ((e = readdir(d)) != NULL) {
-    char **m;
+    char **m, path[PATH_MAX + 256], real[PATH_MAX];
     if (e->d_name[0] == '.' || is_hidden(e->d_name, o->hidden_file_pattern)) continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    if (realpath(path, real) == NULL || !inside(real, root)) continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 32;
       if ((m = (char **) realloc(names, cap * sizeof(*m))) == NULL) break;
@@ -507,9 +514,11 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   }
   {
     const char *p = index_files;
-    if (hm->uri.p[hm->uri.len - 1] != '/') {
-      char loc[PATH_MAX + 2];
-      snprintf(loc, sizeof(loc), "%.*s/", (int) hm->uri.len, hm->uri.p);
+    if (hm->uri.p[hm->uri.len - 1] != '/') { /* the query goes along */
+      char loc[PATH_MAX * 2 + 3];
+      snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int) hm->uri.len, hm->uri.p,
+               hm->query_string.p != NULL ? "?" : "", (int) hm->query_string.len,
+               hm->query_string.p != NULL ? hm->query_string.p : "");
       mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str_n(NULL, 0));
       return;
     }
@@ -528,7 +537,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     }
     if (opts.enable_directory_listing != NULL &&
         strcmp(opts.enable_directory_listing, "yes") == 0) {
-      list_directory(nc, hm, real, &opts);
+      list_directory(nc, hm, real, root, &opts);
     } else {
       mg_http_send_error(nc, 403, NULL);
     }
