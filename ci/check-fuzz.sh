@@ -43,6 +43,24 @@ for t in $(make --no-print-directory -s print-fuzz-targets); do
       "$scratch/$t" "${inputs[@]}"
   fi
 done
+# The committed corpora stay small enough to clone and replay quickly:
+# at most 512 KiB per target and 2 MiB in all (file contents, not blocks).
+corpus_budget() {
+  local t bytes total=0 over=0
+  for t in fuzz/corpus/*/; do
+    bytes=$(find "$t" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    total=$((total + bytes))
+    if [ "$bytes" -gt $((512 * 1024)) ]; then
+      echo "$t: $bytes bytes, over the 512 KiB budget (minimize with -merge=1)"
+      over=1
+    fi
+  done
+  echo "corpora: $total bytes in all"
+  [ "$total" -le $((2048 * 1024)) ] || { echo "over the 2 MiB budget"; over=1; }
+  [ "$over" -eq 0 ]
+}
+check "fuzz corpora within their size budget" corpus_budget
+
 # A session input and the scenario `mgsim from-fuzz` prints for it give the
 # same trace. All inputs replay in one process and all scenarios run in one
 # mgsim, in the same order; the scenarios sit in a folder whose www is
