@@ -42,7 +42,8 @@ static int hexval(int c) {
 static int lex_string(const char **pp, struct tok *t, char *err, size_t errlen) {
   const char *p = *pp;
   struct mbuf out;
-  mbuf_init(&out, 16);
+  /* Unescaping only shrinks: the rest of the line is enough, in one go. */
+  mbuf_init(&out, strcspn(p, "\n") + 1);
   for (;;) {
     char c = *p++;
     if (c == '\0' || c == '\n') {
