@@ -43,6 +43,24 @@ for t in $(make --no-print-directory -s print-fuzz-targets); do
       "$scratch/$t" "${inputs[@]}"
   fi
 done
+# AFL++ runs the same harness: a few seconds of afl-fuzz on one target,
+# from its corpus, must execute inputs (persistent mode) and save no crash.
+afl_smoke() {
+  local t=http_response out=$scratch/afl
+  make --no-print-directory -s "$build/afl/$t" BUILD="$build" || return 1
+  AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+    AFL_NO_AFFINITY=1 AFL_QUIET=1 \
+    afl-fuzz -V 5 -i "fuzz/corpus/$t" -o "$out" -x fuzz/dict/http.dict \
+    -- "$build/afl/$t" >"$scratch/afl.log" 2>&1 || { tail -5 "$scratch/afl.log"; return 1; }
+  grep -E '^(execs_done|saved_crashes|execs_per_sec)' "$out/default/fuzzer_stats"
+  awk -F' *: *' '$1 == "execs_done" && $2 > 0 { ran = 1 }
+                 $1 == "saved_crashes" && $2 != 0 { crashed = 1 }
+                 END { exit !(ran && !crashed) }' "$out/default/fuzzer_stats"
+}
+if command -v afl-fuzz >/dev/null 2>&1; then
+  check "AFL++: http_response runs under afl-fuzz" afl_smoke
+fi
+
 # The committed corpora stay small enough to clone and replay quickly:
 # at most 512 KiB per target and 2 MiB in all (file contents, not blocks).
 corpus_budget() {
