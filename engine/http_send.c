@@ -76,13 +76,29 @@ void mg_send_response_line(struct mg_connection *nc, int status_code,
   }
 }
 
+/* RFC 9112 6.1: a server must not send Transfer-Encoding in reply to an
+ * HTTP/1.0 request, whose sender may not know chunked coding. A "chunked"
+ * reply to one goes out as plain data instead, its end marked by the close. */
+static int close_delimited(const struct http_pd *pd) {
+  return pd != NULL && !pd->is_client && pd->http10 && pd->chunked_reply;
+}
+
 void mg_send_head(struct mg_connection *nc, int status_code,
                   int64_t content_length, const char *extra_headers) {
   struct http_pd *pd = mg_http_pd(nc);
+  /* RFC 9110 8.6, RFC 9112 6.1: a 1xx or 204 reply has no content and must
+   * carry neither Content-Length nor Transfer-Encoding. */
+  int bodyless = status_code / 100 == 1 || status_code == 204;
+  if (content_length < 0 && !bodyless && pd != NULL) {
+    pd->chunked_reply = 1;
+    /* Set before the response line, which then says Connection: close. */
+    if (close_delimited(pd)) pd->close_after_reply = 1;
+  }
   mg_send_response_line(nc, status_code, extra_headers);
-  if (content_length < 0) {
-    if (pd != NULL) pd->chunked_reply = 1;
-    mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
+  if (bodyless) {
+    /* no framing header */
+  } else if (content_length < 0) {
+    if (!close_delimited(pd)) mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
   } else {
     mg_printf(nc, "Content-Length: %lld\r\n", (long long) content_length);
   }
@@ -90,6 +106,11 @@ void mg_send_head(struct mg_connection *nc, int status_code,
 }
 
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
+  if (close_delimited(mg_http_pd(nc))) { /* HTTP/1.0: see mg_send_head */
+    if (len > 0) mg_send(nc, buf, (int) len);
+    else nc->flags |= MG_F_SEND_AND_CLOSE; /* the last chunk: the close ends it */
+    return;
+  }
   mg_printf(nc, "%zx\r\n", len);
   mg_send(nc, buf, (int) len);
   mg_send(nc, "\r\n", 2);
