@@ -80,6 +80,15 @@ void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
   struct http_pd *pd = mg_http_pd(nc);
   struct http_endpoint *e;
   if (pd == NULL || uri_path == NULL) return;
+  /* A path registered again gets the new handler. Without this the older
+   * entry would win on accepted connections: inherit() copies the list in
+   * reverse order, and find_endpoint keeps the first of equal lengths. */
+  for (e = pd->endpoints; e != NULL; e = e->next) {
+    if (strcmp(e->path, uri_path) == 0) {
+      e->handler = handler;
+      return;
+    }
+  }
   if ((e = (struct http_endpoint *) calloc(1, sizeof(*e))) == NULL) return;
   e->len = strlen(uri_path);
   if ((e->path = (char *) malloc(e->len + 1)) == NULL) {
@@ -113,7 +122,10 @@ static mg_event_handler_t find_endpoint(const struct http_pd *pd,
   const struct http_endpoint *e, *best = NULL;
   for (e = pd->endpoints; e != NULL; e = e->next) {
     if (e->len > uri->len || memcmp(e->path, uri->p, e->len) != 0) continue;
-    if (e->len < uri->len && uri->p[e->len] != '/' && e->path[e->len - 1] != '/') {
+    /* An empty path is a prefix of everything (and has no last byte to
+     * read: e->path[e->len - 1] would be before the buffer). */
+    if (e->len > 0 && e->len < uri->len && uri->p[e->len] != '/' &&
+        e->path[e->len - 1] != '/') {
       continue;
     }
     if (best == NULL || e->len > best->len) best = e;
