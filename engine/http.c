@@ -133,8 +133,8 @@ static mg_event_handler_t find_endpoint(const struct http_pd *pd,
   return best != NULL ? best->handler : NULL;
 }
 
-static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
-                      void *ev_data) {
+void mg_http_call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
+                       void *ev_data) {
   mg_event_handler_t h = nc->handler;
   if (pd != NULL && pd->endpoint != NULL && ev >= MG_EV_HTTP_REQUEST) {
     h = pd->endpoint;
@@ -186,30 +186,37 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   hm->message = mg_mk_str_n(nc->recv_mbuf.buf, head_len + body_len);
   pd->state = HS_HEAD;
   if (pd->is_client) {
-    call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
+    mg_http_call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
     mbuf_remove(&nc->recv_mbuf, consumed);
     return;
   }
   pd->endpoint = find_endpoint(pd, &hm->uri);
   pd->replied = 0;
   pd->chunked_reply = 0;
+  pd->reply_open = 0;
+  pd->reply_ended_late = 0;
   pd->close_after_reply = !pd->head.keep_alive;
   pd->http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
-  call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+  pd->in_request = 1;
+  mg_http_call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+  pd->in_request = 0;
   pd->endpoint = NULL;
   mbuf_remove(&nc->recv_mbuf, consumed);
   if (pd->close_after_reply) {
     /* "Connection: close" (or HTTP/1.0): nothing after this request counts;
-     * close once the reply is out, if one was given right away. */
+     * close once the reply is out, if one was given right away. A chunked
+     * reply still open closes at its last chunk (mg_http_reply_chunked_end). */
     pd->state = HS_DISCARD;
     mbuf_clear(&nc->recv_mbuf);
-    if (pd->stream == NULL && (pd->replied || nc->send_mbuf.len > sent_before)) {
+    if (pd->stream == NULL && !pd->reply_open &&
+        (pd->replied || nc->send_mbuf.len > sent_before)) {
       nc->flags |= MG_F_SEND_AND_CLOSE;
     }
   }
   /* A reply given in the handler is complete: what comes next (an error
-   * for a malformed request, say) is a reply of its own. */
-  if (pd->stream == NULL) pd->replied = 0;
+   * for a malformed request, say) is a reply of its own. One still being
+   * sent (a file, open chunks) holds the next requests back. */
+  if (pd->stream == NULL && !pd->reply_open) pd->replied = 0;
 }
 
 /* Chunked body: decodes what has arrived. Returns 1 when the message was
@@ -250,7 +257,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - dlen, dlen);
     pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
     if (!pd->is_client) pd->endpoint = find_endpoint(pd, &pd->hm.uri);
-    call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
+    mg_http_call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
     pd->endpoint = NULL;
     if (nc->flags & MG_F_DELETE_CHUNK) {
       nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
@@ -268,9 +275,16 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   struct http_head *h = &pd->head;
   size_t head_len = (size_t) h->header_len;
   if (!pd->is_client && h->upgrade_websocket) {
-    call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
-    if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) return -1;
+    /* An upgrade to an endpoint's path makes that endpoint the handler of
+     * the WebSocket's events, for the life of the connection. */
+    pd->endpoint = find_endpoint(pd, &pd->hm.uri);
+    mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
+    if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) {
+      pd->endpoint = NULL;
+      return -1;
+    }
     if (mg_ws_handshake_reply(nc, &pd->hm) != 0) {
+      pd->endpoint = NULL;
       fail(nc, pd, 400, "bad WebSocket handshake");
       return -1;
     }
@@ -293,7 +307,7 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   }
   mg_conn_set_eflags(nc, MG_F_IS_WEBSOCKET, 0);
   pd->state = HS_WEBSOCKET;
-  call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &pd->hm);
+  mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &pd->hm);
   mbuf_remove(&nc->recv_mbuf, head_len);
   return 1;
 }
@@ -309,7 +323,7 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
       mg_ws_process(nc);
       return;
     }
-    if (pd->stream != NULL) return; /* replies go in order */
+    if (pd->stream != NULL || pd->reply_open) return; /* replies go in order */
     /* A stray CRLF between requests (after a POST body, say) is ignored, as
      * RFC 9112 2.2 asks of servers. */
     while (pd->state == HS_HEAD && !pd->is_client && rb->len > 0 &&
@@ -407,19 +421,21 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev == MG_EV_ACCEPT && pd == NULL) pd = inherit(nc);
   if (pd == NULL) { /* out of memory */
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-    call_user(nc, NULL, ev, ev_data);
+    mg_http_call_user(nc, NULL, ev, ev_data);
     return;
   }
   switch (ev) {
     case MG_EV_RECV:
       pd->last_io = mg_time();
-      call_user(nc, pd, ev, ev_data);
+      mg_http_call_user(nc, pd, ev, ev_data);
       process(nc, pd);
       break;
     case MG_EV_SEND:
       pd->last_io = mg_time();
-      call_user(nc, pd, ev, ev_data);
-      if (pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) {
+      mg_http_call_user(nc, pd, ev, ev_data);
+      if ((pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) ||
+          pd->reply_ended_late) {
+        pd->reply_ended_late = 0;
         mg_http_reply_done(nc);
       }
       break;
@@ -433,10 +449,10 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
                            &pd->head);
         deliver(nc, pd, body, nc->recv_mbuf.len);
       }
-      call_user(nc, pd, ev, ev_data);
+      mg_http_call_user(nc, pd, ev, ev_data);
       break;
     default:
-      call_user(nc, pd, ev, ev_data);
+      mg_http_call_user(nc, pd, ev, ev_data);
       break;
   }
   if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {

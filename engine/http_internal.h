@@ -84,8 +84,13 @@ struct http_pd {
   int close_after_reply;
   int http10;          /* the current request is HTTP/1.0 */
   int chunked_reply;   /* mg_send_head(.., -1, ..) was called */
+  int reply_open;      /* a chunked reply awaits its last chunk */
+  int in_request;      /* the request handler is running */
+  int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;
-  mg_event_handler_t endpoint; /* the handler of the current request */
+  /* the handler of the current request, or of the WebSocket connection
+   * an upgrade request to an endpoint made */
+  mg_event_handler_t endpoint;
   /* a body the server is still sending (static files) */
   void *stream;
   int (*stream_more)(struct mg_connection *nc); /* 1 while not done */
@@ -101,6 +106,10 @@ struct http_pd {
 
 struct http_pd *mg_http_pd(struct mg_connection *nc);
 void mg_http_reply_done(struct mg_connection *nc);
+/* Gives an event to the connection's handler, or HTTP and WebSocket events
+ * to the endpoint handling the request or the WebSocket. */
+void mg_http_call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
+                       void *ev_data);
 /* The WebSocket side (ws.c). */
 void mg_ws_process(struct mg_connection *nc);
 int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm);

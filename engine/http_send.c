@@ -91,6 +91,7 @@ void mg_send_head(struct mg_connection *nc, int status_code,
   int bodyless = status_code / 100 == 1 || status_code == 204;
   if (content_length < 0 && !bodyless && pd != NULL) {
     pd->chunked_reply = 1;
+    if (!pd->is_client) pd->reply_open = 1; /* until the last chunk */
     /* Set before the response line, which then says Connection: close. */
     if (close_delimited(pd)) pd->close_after_reply = 1;
   }
@@ -105,15 +106,32 @@ void mg_send_head(struct mg_connection *nc, int status_code,
   mg_printf(nc, "%s", "\r\n");
 }
 
+/* The last chunk ends the reply. Sent from the request handler, the
+ * handler's return settles what follows; sent later (from a timer, say), the
+ * connection closes if the request asked for it, or goes on with the
+ * requests that waited behind this reply once it is flushed. */
+static void end_chunked_reply(struct mg_connection *nc, struct http_pd *pd) {
+  if (pd == NULL || !pd->reply_open) return;
+  pd->reply_open = 0;
+  if (pd->in_request) return;
+  if (pd->close_after_reply) {
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  } else {
+    pd->reply_ended_late = 1;
+  }
+}
+
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
-  if (close_delimited(mg_http_pd(nc))) { /* HTTP/1.0: see mg_send_head */
+  struct http_pd *pd = mg_http_pd(nc);
+  if (close_delimited(pd)) { /* HTTP/1.0: see mg_send_head */
     if (len > 0) mg_send(nc, buf, (int) len);
-    else nc->flags |= MG_F_SEND_AND_CLOSE; /* the last chunk: the close ends it */
+    else end_chunked_reply(nc, pd); /* close_after_reply: the close ends it */
     return;
   }
   mg_printf(nc, "%zx\r\n", len);
   mg_send(nc, buf, (int) len);
   mg_send(nc, "\r\n", 2);
+  if (len == 0) end_chunked_reply(nc, pd);
 }
 
 void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {

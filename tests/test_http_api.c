@@ -552,6 +552,31 @@ static void test_printf_frame_dont_fin(void **state) {
   assert_got(f, "\x01\x02" "ab" "\x80\x01" "7", 7);
 }
 
+/* An upgrade to an endpoint's path hands the WebSocket to that endpoint:
+ * the handshake events and every frame go to it, for the life of the
+ * connection; ACCEPT, RECV, SEND and CLOSE stay with the connection's own
+ * handler. An upgrade elsewhere stays with the connection's handler. */
+static void test_websocket_upgrade_to_endpoint(void **state) {
+  struct fx *f = (struct fx *) *state;
+  mg_register_http_endpoint(f->lc, "/chat", ep_api);
+  connect_peer(f, "p");
+  f->log[0] = '\0';
+  assert_string_equal(exchange(f, WS_UPGRADE("/chat/room")), WS_101);
+  peer_frame(f, 0x81, "hi", 2);
+  peer_frame(f, 0x89, "p", 1);
+  run_ms(f, 10);
+  assert_string_equal(f->log,
+                      "main:RECV api:WS_REQUEST api:WS_DONE main:SEND "
+                      "main:RECV api:FRAME(81:hi) api:CONTROL(89:p) main:SEND");
+  f->log[0] = '\0';
+  connect_peer(f, "q");
+  assert_string_equal(exchange(f, WS_UPGRADE("/other")), WS_101);
+  peer_frame(f, 0x81, "yo", 2);
+  run_ms(f, 10);
+  assert_string_equal(f->log, "main:ACCEPT main:RECV main:WS_REQUEST main:WS_DONE main:SEND "
+                              "main:RECV main:FRAME(81:yo)");
+}
+
 /* By default fragments are reassembled: one FRAME with FIN and the
  * message's opcode; a PING between fragments is handled at once. */
 static void test_fragments_reassembled_by_default(void **state) {
@@ -825,6 +850,7 @@ int main(void) {
       SERVER_TEST(test_printf_frame_short),
       SERVER_TEST(test_printf_frame_long),
       SERVER_TEST(test_printf_frame_dont_fin),
+      SERVER_TEST(test_websocket_upgrade_to_endpoint),
       SERVER_TEST(test_fragments_reassembled_by_default),
       SERVER_TEST(test_no_defrag_delivers_fragments),
       SERVER_TEST(test_no_defrag_fragments_in_separate_reads),

@@ -29,6 +29,7 @@ struct fx {
   struct mg_mgr mgr;
   struct sim_peer *peer;
   reply_fn reply;       /* what the server does with each request */
+  void (*later)(struct mg_connection *nc); /* what it does on its timer */
   char got[8192];       /* the bytes of the last exchange, NUL-terminated */
   size_t got_len;
 };
@@ -38,6 +39,7 @@ struct fx {
 static void server(struct mg_connection *nc, int ev, void *ev_data) {
   struct fx *f = (struct fx *) nc->mgr->user_data;
   if (ev == MG_EV_HTTP_REQUEST) f->reply(nc, (struct http_message *) ev_data);
+  if (ev == MG_EV_TIMER && f->later != NULL) f->later(nc);
 }
 
 /* "/404" -> 404, "-1" -> -1: the tests pass numbers to the handler in the
@@ -378,14 +380,81 @@ static void reply_head_then_printf_chunks(struct mg_connection *nc, struct http_
   mg_printf_http_chunk(nc, "%s=%d;", "b", 2);
 }
 
-/* The close ends a reply to HTTP/1.0 even when the handler never sends the
- * last chunk. */
+/* A reply is not over until its last chunk: to HTTP/1.0 the data goes out
+ * unframed, and the connection stays open while the handler has not sent
+ * the last chunk. */
 static void test_http10_printf_chunks_are_plain_data(void **state) {
   struct fx *f = (struct fx *) *state;
   f->reply = reply_head_then_printf_chunks;
   assert_string_equal(exchange(f, "GET / HTTP/1.0\r\n\r\n"),
                       HEAD("200 OK") "Connection: close\r\n\r\na=1;b=2;");
+  assert_false(sim_peer_got_fin(f->peer));
+}
+
+/* The rest of a reply may come after the request handler returned: a head
+ * and a first chunk now, the rest on a timer 5 ms later. */
+static void reply_first_chunk_now(struct mg_connection *nc, struct http_message *hm) {
+  (void) hm;
+  mg_send_head(nc, 200, -1, NULL);
+  mg_send_http_chunk(nc, "one;", 4);
+  mg_set_timer(nc, mg_time() + 0.005);
+}
+
+static void rest_of_reply_later(struct mg_connection *nc) {
+  mg_send_http_chunk(nc, "two", 3);
+  mg_send_http_chunk(nc, "", 0);
+}
+
+/* "Connection: close": the connection closes after the last chunk, not
+ * when the handler returns. */
+static void test_late_chunks_then_close(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_first_chunk_now;
+  f->later = rest_of_reply_later;
+  assert_string_equal(exchange(f, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+                      HEAD("200 OK") "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "4\r\none;\r\n3\r\ntwo\r\n0\r\n\r\n");
   assert_true(sim_peer_got_fin(f->peer));
+}
+
+/* HTTP/1.0: the late data is unframed and the close after it ends it. */
+static void test_late_chunks_http10(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_first_chunk_now;
+  f->later = rest_of_reply_later;
+  assert_string_equal(exchange(f, "GET / HTTP/1.0\r\n\r\n"),
+                      HEAD("200 OK") "Connection: close\r\n\r\none;two");
+  assert_true(sim_peer_got_fin(f->peer));
+}
+
+static int s_requests_seen;
+
+static void count_and_reply_first_chunk(struct mg_connection *nc, struct http_message *hm) {
+  s_requests_seen++;
+  if (mg_vcmp(&hm->uri, "/second") == 0) {
+    mg_send_head(nc, 200, 2, NULL);
+    mg_send(nc, "ok", 2);
+    return;
+  }
+  reply_first_chunk_now(nc, hm);
+}
+
+/* Keep-alive with a pipelined second request: it waits until the first
+ * reply has ended, and its reply follows the first, whole. */
+static void test_pipelined_request_waits_for_late_chunks(void **state) {
+  struct fx *f = (struct fx *) *state;
+  s_requests_seen = 0;
+  f->reply = count_and_reply_first_chunk;
+  f->later = rest_of_reply_later;
+  assert_int_equal(sim_peer_send(f->peer, GET11, strlen(GET11)), 0);
+  assert_int_equal(sim_run_until(f->sim, &f->mgr, sim_now(f->sim) + 2 * MS), 0);
+  assert_int_equal(s_requests_seen, 1);
+  assert_string_equal(exchange(f, "GET /second HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                                     "4\r\none;\r\n3\r\ntwo\r\n0\r\n\r\n"
+                      HEAD("200 OK") "Content-Length: 2\r\n\r\nok");
+  assert_int_equal(s_requests_seen, 2);
+  assert_false(sim_peer_got_fin(f->peer));
 }
 
 static void client(struct mg_connection *nc, int ev, void *ev_data) {
@@ -674,6 +743,9 @@ int main(void) {
       T(test_chunked_reply),
       T(test_http10_chunked_reply_is_close_delimited),
       T(test_http10_printf_chunks_are_plain_data),
+      T(test_late_chunks_then_close),
+      T(test_late_chunks_http10),
+      T(test_pipelined_request_waits_for_late_chunks),
       T(test_engine_client_decodes_chunked_reply),
       T(test_chunk_size_is_hex),
       T(test_chunk_data_is_binary),
