@@ -43,6 +43,8 @@ static void apply_default_limits(struct mg_http_limits *l) {
   if (l->max_ws_message == 0) l->max_ws_message = MG_HTTP_DEFAULT_MAX_WS_MESSAGE;
   if (l->idle_timeout <= 0) l->idle_timeout = MG_HTTP_DEFAULT_IDLE_TIMEOUT;
   if (l->header_timeout <= 0) l->header_timeout = MG_HTTP_DEFAULT_HEADER_TIMEOUT;
+  if (l->linger_timeout <= 0) l->linger_timeout = MG_HTTP_DEFAULT_LINGER_TIMEOUT;
+  if (l->linger_max <= 0) l->linger_max = MG_HTTP_DEFAULT_LINGER_MAX;
 }
 
 struct http_pd *mg_http_pd(struct mg_connection *nc) {
@@ -151,10 +153,29 @@ static void mbuf_cut(struct mbuf *mb, size_t off, size_t n) {
 
 /* ---- errors --------------------------------------------------------------- */
 
+/* Whether the peer may still be sending the request being refused: a body
+ * under way, a declared body not all here, or a head whose end has not
+ * arrived. */
+static int more_may_come(const struct mg_connection *nc, const struct http_pd *pd) {
+  const struct mbuf *rb = &nc->recv_mbuf;
+  if (pd->state == HS_BODY) return 1;
+  if (pd->head.header_len > 0) {
+    size_t body = rb->len - (size_t) pd->head.header_len;
+    return pd->head.body_kind == HTTP_BODY_CHUNKED ||
+           (pd->head.body_kind == HTTP_BODY_LENGTH && body < pd->head.content_length);
+  }
+  return rb->len == 0 || (memmem(rb->buf, rb->len, "\r\n\r\n", 4) == NULL &&
+                          memmem(rb->buf, rb->len, "\n\n", 2) == NULL);
+}
+
 /* Answers a malformed request and closes after the flush; input is dropped
- * from now on. A client facing a malformed reply just closes. */
+ * from now on. If the peer may still be sending the request, the close
+ * lingers (see mg_http_limits.linger_timeout): data arriving at a closed
+ * socket gets a RST, and a RST can make the peer drop the reply unread.
+ * A client facing a malformed reply just closes. */
 static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
                  const char *reason) {
+  int linger = !pd->is_client && more_may_come(nc, pd);
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
   if (pd->is_client) {
@@ -173,7 +194,11 @@ static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
               "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
               status, mg_http_status_text(status), date, n, body);
   }
-  nc->flags |= MG_F_SEND_AND_CLOSE;
+  if (linger) {
+    pd->linger_since = mg_time();
+  } else {
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
 }
 
 /* ---- messages ------------------------------------------------------------- */
@@ -386,6 +411,20 @@ void mg_http_reply_done(struct mg_connection *nc) {
 
 /* ---- timeouts ------------------------------------------------------------- */
 
+/* A lingering close ends once the reply is out and the peer has been quiet
+ * for linger_timeout, or after linger_max whatever the state. */
+static void check_linger(struct mg_connection *nc, struct http_pd *pd, double now) {
+  double quiet = pd->last_io + pd->lim.linger_timeout;
+  double cap = pd->linger_since + pd->lim.linger_max;
+  if (now >= cap || (nc->send_mbuf.len == 0 && now >= quiet)) {
+    nc->proto_deadline = 0;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  /* While the reply is still going out, the SEND events move last_io. */
+  nc->proto_deadline = nc->send_mbuf.len > 0 || cap < quiet ? cap : quiet;
+}
+
 /* A head that takes too long (slowloris) gets 408; an idle keep-alive
  * connection closes quietly. The deadline makes the poll wake for them. */
 static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double now) {
@@ -396,10 +435,15 @@ static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double 
     nc->proto_deadline = 0;
     return;
   }
+  if (pd->linger_since > 0) {
+    check_linger(nc, pd, now);
+    return;
+  }
   if (pd->head_started > 0 && pd->state == HS_HEAD) {
     if (now >= pd->head_started + pd->lim.header_timeout) {
       nc->proto_deadline = 0;
       fail(nc, pd, 408, "request head too slow");
+      if (pd->linger_since > 0) check_linger(nc, pd, now);
       return;
     }
     deadline = pd->head_started + pd->lim.header_timeout;

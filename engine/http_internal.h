@@ -79,7 +79,8 @@ struct http_pd {
   size_t decoded;     /* chunked: body bytes gathered after the head */
   size_t raw_off;     /* chunked: where the undecoded chunks start */
   double head_started; /* when the first byte of a head arrived (0: none) */
-  double last_io;      /* for the idle timeout */
+  double last_io;      /* for the idle and linger timeouts */
+  double linger_since; /* when a lingering close began (0: none) */
   int replied;         /* a reply to the current request has begun */
   int close_after_reply;
   int http10;          /* the current request is HTTP/1.0 */

@@ -468,6 +468,12 @@ struct mg_http_limits {
   size_t max_ws_message;     /* a WebSocket message, reassembled: 1009 */
   double idle_timeout;       /* seconds a keep-alive connection may idle */
   double header_timeout;     /* seconds a request's headers may take */
+  /* After an error reply to a request the peer is still sending, input is
+   * read and dropped, and the close waits until the peer has been quiet for
+   * linger_timeout seconds (or closes), at most linger_max seconds: closing
+   * on unread data would send a RST, which can destroy the reply. */
+  double linger_timeout;
+  double linger_max;
 };
 #define MG_HTTP_DEFAULT_MAX_HEADER_BYTES (16 * 1024)
 #define MG_HTTP_DEFAULT_MAX_URI_BYTES (8 * 1024)
@@ -475,6 +481,8 @@ struct mg_http_limits {
 #define MG_HTTP_DEFAULT_MAX_WS_MESSAGE ((size_t) 16 * 1024 * 1024)
 #define MG_HTTP_DEFAULT_IDLE_TIMEOUT 30.0
 #define MG_HTTP_DEFAULT_HEADER_TIMEOUT 10.0
+#define MG_HTTP_DEFAULT_LINGER_TIMEOUT 0.5
+#define MG_HTTP_DEFAULT_LINGER_MAX 5.0
 
 void mg_set_protocol_http_websocket(struct mg_connection *nc);
 void mg_http_set_limits(struct mg_connection *nc, struct mg_http_limits limits);

@@ -434,19 +434,25 @@ static void test_idle_timeout_inherited(void **state) {
   assert_null(f->nc);
 }
 
-/* The header timeout too: a head still incomplete after it gets 408. */
+/* The header timeout too: a head still incomplete after it gets 408. The
+ * rest of the head may be on its way, so the close lingers until the peer
+ * has been quiet for the linger timeout, inherited as well. */
 static void test_header_timeout_inherited(void **state) {
   struct fx *f = (struct fx *) *state;
   struct mg_http_limits lim;
   memset(&lim, 0, sizeof(lim));
   lim.header_timeout = 1.0;
+  lim.linger_timeout = 0.2;
   mg_http_set_limits(f->lc, lim);
   connect_peer(f, "p");
   assert_string_equal(exchange(f, "GET / HTTP/1.1\r\n"), "");
   assert_int_equal(sim_run_until(f->sim, &f->mgr, 1100 * MS), 0);
   take(f, f->peer);
   assert_string_equal(status_line(f), "HTTP/1.1 408 Request Timeout");
+  assert_false(sim_peer_got_fin(f->peer));
+  assert_int_equal(sim_run_until(f->sim, &f->mgr, 1300 * MS), 0);
   assert_true(sim_peer_got_fin(f->peer));
+  assert_false(sim_peer_got_rst(f->peer));
 }
 
 /* On a connection that does not speak HTTP, mg_http_set_limits and
