@@ -52,10 +52,12 @@ afl_smoke() {
     AFL_NO_AFFINITY=1 AFL_QUIET=1 \
     afl-fuzz -V 5 -i "fuzz/corpus/$t" -o "$out" -x fuzz/dict/http.dict \
     -- "$build/afl/$t" >"$scratch/afl.log" 2>&1 || { tail -5 "$scratch/afl.log"; return 1; }
-  grep -E '^(execs_done|saved_crashes|execs_per_sec)' "$out/default/fuzzer_stats"
+  grep -E '^(execs_done|saved_crashes|unique_crashes|execs_per_sec)' \
+    "$out/default/fuzzer_stats"
+  # saved_crashes since AFL++ 4.00, unique_crashes before: one must be 0.
   awk -F' *: *' '$1 == "execs_done" && $2 > 0 { ran = 1 }
-                 $1 == "saved_crashes" && $2 != 0 { crashed = 1 }
-                 END { exit !(ran && !crashed) }' "$out/default/fuzzer_stats"
+                 $1 == "saved_crashes" || $1 == "unique_crashes" { seen = 1; if ($2 != 0) crashed = 1 }
+                 END { exit !(ran && seen && !crashed) }' "$out/default/fuzzer_stats"
 }
 if command -v afl-fuzz >/dev/null 2>&1; then
   check "AFL++: http_response runs under afl-fuzz" afl_smoke

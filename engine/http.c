@@ -222,6 +222,8 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   pd->reply_ended_late = 0;
   pd->close_after_reply = !pd->head.keep_alive;
   pd->http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
+  pd->head_request = mg_vcmp(&hm->method, "HEAD") == 0;
+  pd->reply_no_body = 0;
   pd->in_request = 1;
   mg_http_call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
   pd->in_request = 0;
@@ -230,7 +232,8 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   if (pd->close_after_reply) {
     /* "Connection: close" (or HTTP/1.0): nothing after this request counts;
      * close once the reply is out, if one was given right away. A chunked
-     * reply still open closes at its last chunk (mg_http_reply_chunked_end). */
+     * reply still open closes at its last chunk (end_chunked_reply in
+     * http_send.c). */
     pd->state = HS_DISCARD;
     mbuf_clear(&nc->recv_mbuf);
     if (pd->stream == NULL && !pd->reply_open &&
@@ -300,9 +303,11 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   struct http_head *h = &pd->head;
   size_t head_len = (size_t) h->header_len;
   if (!pd->is_client && h->upgrade_websocket) {
-    /* An upgrade to an endpoint's path makes that endpoint the handler of
-     * the WebSocket's events, for the life of the connection. */
+    /* An upgrade to an endpoint's path makes that endpoint the connection's
+     * handler, for all its events from now on (as in Mongoose 6), so that
+     * it sees the CLOSE of the WebSocket it served. */
     pd->endpoint = find_endpoint(pd, &pd->hm.uri);
+    if (pd->endpoint != NULL) nc->handler = pd->endpoint;
     mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
     if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) {
       pd->endpoint = NULL;
@@ -430,7 +435,7 @@ static void check_linger(struct mg_connection *nc, struct http_pd *pd, double no
 static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double now) {
   double deadline = 0;
   int idle = pd->state == HS_HEAD && nc->recv_mbuf.len == 0 &&
-             nc->send_mbuf.len == 0 && pd->stream == NULL;
+             nc->send_mbuf.len == 0 && pd->stream == NULL && !pd->reply_open;
   if (pd->is_client || (nc->flags & MG_F_LISTENING) || pd->state == HS_WEBSOCKET) {
     nc->proto_deadline = 0;
     return;

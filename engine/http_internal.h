@@ -86,6 +86,8 @@ struct http_pd {
   int http10;          /* the current request is HTTP/1.0 */
   int chunked_reply;   /* mg_send_head(.., -1, ..) was called */
   int reply_open;      /* a chunked reply awaits its last chunk */
+  int head_request;    /* the current request is a HEAD */
+  int reply_no_body;   /* the reply has no body: chunks are dropped */
   int in_request;      /* the request handler is running */
   int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;

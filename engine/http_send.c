@@ -87,11 +87,17 @@ void mg_send_head(struct mg_connection *nc, int status_code,
                   int64_t content_length, const char *extra_headers) {
   struct http_pd *pd = mg_http_pd(nc);
   /* RFC 9110 8.6, RFC 9112 6.1: a 1xx or 204 reply has no content and must
-   * carry neither Content-Length nor Transfer-Encoding. */
+   * carry neither Content-Length nor Transfer-Encoding. A 304, or any reply
+   * to a HEAD, keeps the framing a GET would get (RFC 9110 9.3.2, 15.4.5)
+   * but has no body either: chunks written for it are dropped. */
   int bodyless = status_code / 100 == 1 || status_code == 204;
+  int no_body = bodyless || status_code == 304 ||
+                (pd != NULL && !pd->is_client && pd->head_request);
+  if (pd != NULL && !pd->is_client) pd->reply_no_body = no_body;
   if (content_length < 0 && !bodyless && pd != NULL) {
     pd->chunked_reply = 1;
-    if (!pd->is_client) pd->reply_open = 1; /* until the last chunk */
+    /* open until the last chunk, unless there will be no chunk at all */
+    if (!pd->is_client && !no_body) pd->reply_open = 1;
     /* Set before the response line, which then says Connection: close. */
     if (close_delimited(pd)) pd->close_after_reply = 1;
   }
@@ -108,12 +114,13 @@ void mg_send_head(struct mg_connection *nc, int status_code,
 
 /* The last chunk ends the reply. Sent from the request handler, the
  * handler's return settles what follows; sent later (from a timer, say), the
- * connection closes if the request asked for it, or goes on with the
- * requests that waited behind this reply once it is flushed. */
+ * connection closes if the request asked for it, or, at the next SEND event,
+ * goes on with the requests that waited behind this reply. */
 static void end_chunked_reply(struct mg_connection *nc, struct http_pd *pd) {
   if (pd == NULL || !pd->reply_open) return;
   pd->reply_open = 0;
   if (pd->in_request) return;
+  pd->replied = 0; /* a malformed request next gets its own 400 */
   if (pd->close_after_reply) {
     nc->flags |= MG_F_SEND_AND_CLOSE;
   } else {
@@ -123,6 +130,7 @@ static void end_chunked_reply(struct mg_connection *nc, struct http_pd *pd) {
 
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   struct http_pd *pd = mg_http_pd(nc);
+  if (pd != NULL && pd->reply_no_body) return; /* HEAD, 1xx, 204, 304 */
   if (close_delimited(pd)) { /* HTTP/1.0: see mg_send_head */
     if (len > 0) mg_send(nc, buf, (int) len);
     else end_chunked_reply(nc, pd); /* close_after_reply: the close ends it */

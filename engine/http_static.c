@@ -473,6 +473,18 @@ static FILE *open_inside(const char *path, const char *root, struct stat *st) {
   return fp;
 }
 
+/* The path of a request target: an absolute-form target ("http://h/a/b",
+ * RFC 9112 3.2.2) names its resource by the path after the authority. */
+static struct mg_str origin_path(struct mg_str uri) {
+  const char *p = uri.p, *end = uri.p + uri.len;
+  if (uri.len == 0 || uri.p[0] == '/') return uri;
+  while (p < end && *p != ':') p++;
+  if (end - p < 3 || p[1] != '/' || p[2] != '/') return uri; /* not hier-part */
+  for (p += 3; p < end && *p != '/'; p++) {
+  }
+  return p < end ? mg_mk_str_n(p, (size_t) (end - p)) : mg_mk_str("/");
+}
+
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   char rel[PATH_MAX], path[PATH_MAX * 2], real[PATH_MAX], root[PATH_MAX];
@@ -480,6 +492,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                                                      : "index.html,index.htm";
   const char *base, *extra = opts.extra_headers;
   struct stat st;
+  struct mg_str uri;
   FILE *fp;
   int status;
 
@@ -487,7 +500,8 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     mg_send_head(nc, 405, 0, "Allow: GET, HEAD");
     return;
   }
-  if ((status = safe_path(&hm->uri, rel, sizeof(rel))) != 0) {
+  uri = origin_path(hm->uri);
+  if ((status = safe_path(&uri, rel, sizeof(rel))) != 0) {
     mg_http_send_error(nc, status, NULL);
     return;
   }
@@ -514,9 +528,14 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   }
   {
     const char *p = index_files;
-    if (hm->uri.p[hm->uri.len - 1] != '/') { /* the query goes along */
+    if (uri.p[uri.len - 1] != '/') { /* the query goes along */
       char loc[PATH_MAX * 2 + 3];
-      snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int) hm->uri.len, hm->uri.p,
+      /* One leading slash: "//dir/" would name a host, not a path. */
+      while (uri.len > 1 && uri.p[1] == '/') {
+        uri.p++;
+        uri.len--;
+      }
+      snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int) uri.len, uri.p,
                hm->query_string.p != NULL ? "?" : "", (int) hm->query_string.len,
                hm->query_string.p != NULL ? hm->query_string.p : "");
       mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str_n(NULL, 0));

@@ -558,10 +558,10 @@ static void test_printf_frame_dont_fin(void **state) {
   assert_got(f, "\x01\x02" "ab" "\x80\x01" "7", 7);
 }
 
-/* An upgrade to an endpoint's path hands the WebSocket to that endpoint:
- * the handshake events and every frame go to it, for the life of the
- * connection; ACCEPT, RECV, SEND and CLOSE stay with the connection's own
- * handler. An upgrade elsewhere stays with the connection's handler. */
+/* An upgrade to an endpoint's path hands the connection to that endpoint:
+ * from the handshake request on, every event goes to it (as in Mongoose 6),
+ * its CLOSE included. An upgrade elsewhere stays with the connection's
+ * handler. */
 static void test_websocket_upgrade_to_endpoint(void **state) {
   struct fx *f = (struct fx *) *state;
   mg_register_http_endpoint(f->lc, "/chat", ep_api);
@@ -572,8 +572,12 @@ static void test_websocket_upgrade_to_endpoint(void **state) {
   peer_frame(f, 0x89, "p", 1);
   run_ms(f, 10);
   assert_string_equal(f->log,
-                      "main:RECV api:WS_REQUEST api:WS_DONE main:SEND "
-                      "main:RECV api:FRAME(81:hi) api:CONTROL(89:p) main:SEND");
+                      "main:RECV api:WS_REQUEST api:WS_DONE api:SEND "
+                      "api:RECV api:FRAME(81:hi) api:CONTROL(89:p) api:SEND");
+  sim_peer_close(f->peer);
+  run_ms(f, 10);
+  assert_non_null(strstr(f->log, "api:CLOSE"));
+  assert_null(strstr(f->log, "main:CLOSE"));
   f->log[0] = '\0';
   connect_peer(f, "q");
   assert_string_equal(exchange(f, WS_UPGRADE("/other")), WS_101);

@@ -457,6 +457,102 @@ static void test_pipelined_request_waits_for_late_chunks(void **state) {
   assert_false(sim_peer_got_fin(f->peer));
 }
 
+/* ---- replies without a body: HEAD, 204, 304 ------------------------------- */
+
+static void reply_chunked_hello(struct mg_connection *nc, struct http_message *hm) {
+  (void) hm;
+  mg_send_head(nc, uri_number(hm) != 0 ? uri_number(hm) : 200, -1, NULL);
+  mg_send_http_chunk(nc, "hello", 5);
+  mg_send_http_chunk(nc, "", 0);
+}
+
+/* A HEAD gets the head a GET would get, chunked framing included, and no
+ * chunk at all (RFC 9110 9.3.2); the pipelined GET after it is answered. */
+static void test_head_drops_chunks(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_chunked_hello;
+  assert_string_equal(exchange(f, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n" GET11),
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                                     "5\r\nhello\r\n0\r\n\r\n");
+  assert_false(sim_peer_got_fin(f->peer));
+}
+
+static void reply_head_only(struct mg_connection *nc, struct http_message *hm) {
+  (void) hm;
+  mg_send_head(nc, 200, -1, NULL);
+}
+
+/* A HEAD handler that sends the head alone has ended its reply: nothing
+ * waits for a last chunk, and the next request is answered. */
+static void test_head_alone_ends_reply(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_head_only;
+  assert_string_equal(exchange(f, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n"
+                                  "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+/* 204 has no framing and no body: the chunks, the last one included, do
+ * not reach the wire, where they would read as the start of a reply. */
+static void test_204_drops_chunks(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_chunked_hello;
+  assert_string_equal(exchange(f, "GET /204 HTTP/1.1\r\nHost: t\r\n\r\n" GET11),
+                      HEAD("204 No Content") "\r\n"
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                                     "5\r\nhello\r\n0\r\n\r\n");
+}
+
+/* 304 may keep the framing header of a 200 (RFC 9112 6.1), never a body. */
+static void test_304_drops_chunks(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_chunked_hello;
+  assert_string_equal(exchange(f, "GET /304 HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("304 Not Modified") "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+/* ---- an open reply and the timeouts --------------------------------------- */
+
+static void reply_rest_in_2s(struct mg_connection *nc, struct http_message *hm) {
+  (void) hm;
+  mg_send_head(nc, 200, -1, NULL);
+  mg_send_http_chunk(nc, "one;", 4);
+  mg_set_timer(nc, mg_time() + 2.0);
+}
+
+/* A reply still open is not idleness: with a 1 s idle timeout, the rest of
+ * the reply comes 2 s later, and only after it does the idle clock run. */
+static void test_idle_timeout_spares_open_reply(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_http_limits lim;
+  memset(&lim, 0, sizeof(lim));
+  lim.idle_timeout = 1.0;
+  mg_http_set_limits(f->mgr.active_connections, lim); /* the listener */
+  f->reply = reply_rest_in_2s;
+  f->later = rest_of_reply_later;
+  assert_string_equal(exchange(f, GET11),
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n4\r\none;\r\n");
+  assert_int_equal(sim_run_until(f->sim, &f->mgr, sim_now(f->sim) + 2500 * MS), 0);
+  assert_false(sim_peer_got_fin(f->peer));
+  assert_string_equal(exchange(f, ""), "3\r\ntwo\r\n0\r\n\r\n");
+  assert_int_equal(sim_run_until(f->sim, &f->mgr, sim_now(f->sim) + 1500 * MS), 0);
+  assert_true(sim_peer_got_fin(f->peer));
+}
+
+/* After a reply that ended late, a malformed pipelined request still gets
+ * its own 400. */
+static void test_error_after_late_reply_is_answered(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_first_chunk_now;
+  f->later = rest_of_reply_later;
+  assert_int_equal(sim_peer_send(f->peer, GET11, strlen(GET11)), 0);
+  assert_int_equal(sim_run_until(f->sim, &f->mgr, sim_now(f->sim) + 2 * MS), 0);
+  exchange(f, "GET / HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n");
+  assert_non_null(strstr(f->got, "0\r\n\r\nHTTP/1.1 400 Bad Request\r\n"));
+}
+
 static void client(struct mg_connection *nc, int ev, void *ev_data) {
   struct fx *f = (struct fx *) nc->mgr->user_data;
   struct http_message *hm = (struct http_message *) ev_data;
@@ -746,6 +842,12 @@ int main(void) {
       T(test_late_chunks_then_close),
       T(test_late_chunks_http10),
       T(test_pipelined_request_waits_for_late_chunks),
+      T(test_head_drops_chunks),
+      T(test_head_alone_ends_reply),
+      T(test_204_drops_chunks),
+      T(test_304_drops_chunks),
+      T(test_idle_timeout_spares_open_reply),
+      T(test_error_after_late_reply_is_answered),
       T(test_engine_client_decodes_chunked_reply),
       T(test_chunk_size_is_hex),
       T(test_chunk_data_is_binary),
