@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Continuous fuzzing: builds the libFuzzer targets, fuzzes each for SECONDS
 # on every core, merges what is new into fuzz/corpus/TARGET (minimized),
-# files each crash, minimized, under fuzz/regress/TARGET, and prints exec/s,
-# coverage and corpus size per target. Exits non-zero if a crash was found.
+# files each crash, minimized, under fuzz/regress/TARGET, and prints the
+# runs, exec/s, coverage and corpus size per target. Exits non-zero if a
+# crash was found.
 #
 # Usage: ci/fuzz.sh [SECONDS] [TARGET...]     (default 60 s, every target)
 #        FUZZ_JOBS=N uses N cores instead of all of them.
@@ -27,7 +28,7 @@ dict_for() {
 }
 
 crashes=0
-printf '%-14s %10s %8s %8s %8s %s\n' target exec/s cov corpus new crashes
+printf '%-14s %12s %9s %8s %8s %8s %s\n' target runs exec/s cov corpus new crashes
 for t in "${targets[@]}"; do
   bin=$build/fuzz/$t
   corpus=fuzz/corpus/$t
@@ -37,14 +38,31 @@ for t in "${targets[@]}"; do
   dict=$(dict_for "$t")
   [ -n "$dict" ] && [ -f "$dict" ] || dict=
   before=$(find "$corpus" -type f | wc -l)
-  # New inputs go to $work/new; the committed corpus is only read.
-  "$bin" -fork="$cores" -max_total_time="$seconds" -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" -ignore_crashes=1 -ignore_timeouts=1 \
-    -ignore_ooms=1 ${dict:+-dict=$dict} "$work/new" "$corpus" >"$work/log" 2>&1
+  # New inputs go to $work/new; the committed corpus is only read. On
+  # several cores, fork mode (which goes on past a crash); on one, a plain
+  # run: fork mode's jobs each re-read part of the corpus, which costs a
+  # slow target (a simulation) half its time or more.
+  if [ "$cores" -gt 1 ]; then
+    mode=(-fork="$cores" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  else
+    mode=()
+  fi
+  "$bin" "${mode[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" ${dict:+-dict=$dict} "$work/new" "$corpus" \
+    >"$work/log" 2>&1
   # Merge: only inputs that add coverage join the corpus.
   "$bin" -merge=1 ${dict:+-dict=$dict} "$corpus" "$work/new" >"$work/merge.log" 2>&1
   after=$(find "$corpus" -type f | wc -l)
-  execs=$(grep -oE 'exec/s:? [0-9]+' "$work/log" | tail -1 | grep -oE '[0-9]+$')
+  # Runs and their rate over the whole budget: fork mode's last "#N: ...
+  # time: Ss" line, or a plain run's final stats.
+  runs=$(grep -oE '^#[0-9]+: ' "$work/log" | tail -1 | grep -oE '[0-9]+')
+  if [ -n "$runs" ]; then
+    took=$(grep -oE 'time: [0-9]+s' "$work/log" | tail -1 | grep -oE '[0-9]+')
+    execs=$((runs / (${took:-1} > 0 ? ${took:-1} : 1)))
+  else
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$work/log" | grep -oE '[0-9]+$')
+    execs=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$work/log" | grep -oE '[0-9]+$')
+  fi
   cov=$(grep -oE 'cov: [0-9]+' "$work/log" | tail -1 | grep -oE '[0-9]+$')
   if [ -z "$execs" ]; then
     echo "  $t: the fuzzer did not run:" >&2
@@ -62,8 +80,8 @@ for t in "${targets[@]}"; do
     echo "  $t: crash filed as $min (replay: $build/fuzz-replay-asan/$t $min)"
   done
   crashes=$((crashes + found))
-  printf '%-14s %10s %8s %8s %8s %s\n' "$t" "${execs:-?}" "${cov:-?}" "$after" \
-    "$((after - before))" "$found"
+  printf '%-14s %12s %9s %8s %8s %8s %s\n' "$t" "${runs:-?}" "${execs:-?}" "${cov:-?}" \
+    "$after" "$((after - before))" "$found"
   rm -rf "$work"
 done
 [ "$crashes" -eq 0 ]
