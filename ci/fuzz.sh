@@ -47,7 +47,7 @@ for t in "${targets[@]}"; do
   else
     mode=()
   fi
-  "$bin" "${mode[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+  "$bin" ${mode[@]+"${mode[@]}"} -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$artifacts/" ${dict:+-dict=$dict} "$work/new" "$corpus" \
     >"$work/log" 2>&1
   # Merge: only inputs that add coverage join the corpus.

@@ -153,19 +153,43 @@ static void mbuf_cut(struct mbuf *mb, size_t off, size_t n) {
 
 /* ---- errors --------------------------------------------------------------- */
 
+/* Whether a head has a Content-Length or Transfer-Encoding field, by name
+ * at a line start, whatever else is wrong with it. */
+static int mentions_body(const char *s, size_t n) {
+  static const char *names[] = {"content-length:", "transfer-encoding:"};
+  size_t i, k;
+  for (i = 0; i < n; i++) {
+    if (i > 0 && s[i - 1] != '\n') continue;
+    for (k = 0; k < 2; k++) {
+      size_t len = strlen(names[k]);
+      if (n - i >= len && mg_ncasecmp(s + i, names[k], len) == 0) return 1;
+    }
+  }
+  return 0;
+}
+
 /* Whether the peer may still be sending the request being refused: a body
  * under way, a declared body not all here, or a head whose end has not
  * arrived. */
 static int more_may_come(const struct mg_connection *nc, const struct http_pd *pd) {
   const struct mbuf *rb = &nc->recv_mbuf;
+  const char *end, *lf;
+  size_t head;
   if (pd->state == HS_BODY) return 1;
   if (pd->head.header_len > 0) {
     size_t body = rb->len - (size_t) pd->head.header_len;
     return pd->head.body_kind == HTTP_BODY_CHUNKED ||
            (pd->head.body_kind == HTTP_BODY_LENGTH && body < pd->head.content_length);
   }
-  return rb->len == 0 || (memmem(rb->buf, rb->len, "\r\n\r\n", 4) == NULL &&
-                          memmem(rb->buf, rb->len, "\n\n", 2) == NULL);
+  /* A head refused as malformed: its end may not have arrived, bytes may
+   * follow it (an upload), or it may announce a body still to come. */
+  if (rb->len == 0) return 1;
+  end = (const char *) memmem(rb->buf, rb->len, "\r\n\r\n", 4);
+  lf = (const char *) memmem(rb->buf, rb->len, "\n\n", 2);
+  if (end == NULL || (lf != NULL && lf < end)) end = lf;
+  if (end == NULL) return 1;
+  head = (size_t) (end - rb->buf) + (end[0] == '\r' ? 4 : 2);
+  return head < rb->len || mentions_body(rb->buf, head);
 }
 
 /* Answers a malformed request and closes after the flush; input is dropped
@@ -227,6 +251,9 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   pd->in_request = 1;
   mg_http_call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
   pd->in_request = 0;
+  /* A HEAD handler that sent its chunked head and no chunk has answered in
+   * full: no last chunk is coming. */
+  if (pd->reply_open && pd->head_request && pd->reply_chunks == 0) pd->reply_open = 0;
   pd->endpoint = NULL;
   mbuf_remove(&nc->recv_mbuf, consumed);
   if (pd->close_after_reply) {
@@ -302,6 +329,8 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
 static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   struct http_head *h = &pd->head;
   size_t head_len = (size_t) h->header_len;
+  /* set here too for replies given from MG_EV_HTTP_CHUNK events */
+  if (!pd->is_client) pd->head_request = mg_vcmp(&pd->hm.method, "HEAD") == 0;
   if (!pd->is_client && h->upgrade_websocket) {
     /* An upgrade to an endpoint's path makes that endpoint the connection's
      * handler, for all its events from now on (as in Mongoose 6), so that
@@ -452,6 +481,15 @@ static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double 
       return;
     }
     deadline = pd->head_started + pd->lim.header_timeout;
+  } else if (pd->state == HS_BODY) {
+    /* A body that stops coming would hold the connection for ever. */
+    if (now >= pd->last_io + pd->lim.idle_timeout) {
+      nc->proto_deadline = 0;
+      fail(nc, pd, 408, "request body too slow");
+      if (pd->linger_since > 0) check_linger(nc, pd, now);
+      return;
+    }
+    deadline = pd->last_io + pd->lim.idle_timeout;
   } else if (idle) {
     if (now >= pd->last_io + pd->lim.idle_timeout) {
       nc->proto_deadline = 0;
@@ -482,9 +520,7 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
     case MG_EV_SEND:
       pd->last_io = mg_time();
       mg_http_call_user(nc, pd, ev, ev_data);
-      if ((pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) ||
-          pd->reply_ended_late) {
-        pd->reply_ended_late = 0;
+      if (pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) {
         mg_http_reply_done(nc);
       }
       break;
@@ -503,6 +539,12 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
     default:
       mg_http_call_user(nc, pd, ev, ev_data);
       break;
+  }
+  /* A chunked reply ended after its request handler (from a timer, say):
+   * go on with the requests that waited, now that no user code runs. */
+  if (pd->reply_ended_late && ev != MG_EV_CLOSE) {
+    pd->reply_ended_late = 0;
+    mg_http_reply_done(nc);
   }
   if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     check_timeouts(nc, pd, mg_time());

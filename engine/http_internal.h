@@ -88,6 +88,7 @@ struct http_pd {
   int reply_open;      /* a chunked reply awaits its last chunk */
   int head_request;    /* the current request is a HEAD */
   int reply_no_body;   /* the reply has no body: chunks are dropped */
+  int reply_chunks;    /* chunks written since mg_send_head */
   int in_request;      /* the request handler is running */
   int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;

@@ -94,10 +94,13 @@ void mg_send_head(struct mg_connection *nc, int status_code,
   int no_body = bodyless || status_code == 304 ||
                 (pd != NULL && !pd->is_client && pd->head_request);
   if (pd != NULL && !pd->is_client) pd->reply_no_body = no_body;
+  if (pd != NULL) pd->reply_chunks = 0;
   if (content_length < 0 && !bodyless && pd != NULL) {
     pd->chunked_reply = 1;
-    /* open until the last chunk, unless there will be no chunk at all */
-    if (!pd->is_client && !no_body) pd->reply_open = 1;
+    /* Open until the last chunk. A HEAD's reply too, so that a handler
+     * written for GET (head, chunks, last chunk) ends it the same way; but
+     * see deliver() for a HEAD handler that sends the head alone. */
+    if (!pd->is_client && (!no_body || pd->head_request)) pd->reply_open = 1;
     /* Set before the response line, which then says Connection: close. */
     if (close_delimited(pd)) pd->close_after_reply = 1;
   }
@@ -114,8 +117,9 @@ void mg_send_head(struct mg_connection *nc, int status_code,
 
 /* The last chunk ends the reply. Sent from the request handler, the
  * handler's return settles what follows; sent later (from a timer, say), the
- * connection closes if the request asked for it, or, at the next SEND event,
- * goes on with the requests that waited behind this reply. */
+ * connection closes if the request asked for it, or, once the event being
+ * handled is over, goes on with the requests that waited behind this reply
+ * (http_handler in http.c). */
 static void end_chunked_reply(struct mg_connection *nc, struct http_pd *pd) {
   if (pd == NULL || !pd->reply_open) return;
   pd->reply_open = 0;
@@ -130,7 +134,15 @@ static void end_chunked_reply(struct mg_connection *nc, struct http_pd *pd) {
 
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   struct http_pd *pd = mg_http_pd(nc);
-  if (pd != NULL && pd->reply_no_body) return; /* HEAD, 1xx, 204, 304 */
+  if (pd != NULL && pd->reply_no_body) { /* HEAD, 1xx, 204, 304: no data */
+    if (len == 0) {
+      end_chunked_reply(nc, pd);
+    } else {
+      pd->reply_chunks++;
+    }
+    return;
+  }
+  if (pd != NULL) pd->reply_chunks++;
   if (close_delimited(pd)) { /* HTTP/1.0: see mg_send_head */
     if (len > 0) mg_send(nc, buf, (int) len);
     else end_chunked_reply(nc, pd); /* close_after_reply: the close ends it */
@@ -182,9 +194,12 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
 void mg_http_send_error(struct mg_connection *nc, int code, const char *reason) {
   const char *text = reason != NULL ? reason : mg_http_status_text(code);
   size_t len = strlen(text);
+  struct http_pd *pd = mg_http_pd(nc);
   mg_send_response_line(nc, code, "Content-Type: text/plain");
-  mg_printf(nc, "Content-Length: %zu\r\n\r\n%s", len + 1, text);
-  mg_send(nc, "\n", 1);
+  mg_printf(nc, "Content-Length: %zu\r\n\r\n", len + 1);
+  /* RFC 9110 9.3.2: the head of a GET's reply, without its body. */
+  if (pd != NULL && !pd->is_client && pd->head_request) return;
+  mg_printf(nc, "%s\n", text);
 }
 
 void mg_http_send_redirect(struct mg_connection *nc, int status_code,

@@ -553,6 +553,38 @@ static void test_error_after_late_reply_is_answered(void **state) {
   assert_non_null(strstr(f->got, "0\r\n\r\nHTTP/1.1 400 Bad Request\r\n"));
 }
 
+static void reply_not_found(struct mg_connection *nc, struct http_message *hm) {
+  (void) hm;
+  mg_http_send_error(nc, 404, NULL);
+}
+
+/* An error reply to HEAD is the head a GET would get, without the body
+ * (RFC 9110 9.3.2); a pipelined GET after it gets the body. */
+static void test_head_error_has_no_body(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_not_found;
+  assert_string_equal(exchange(f, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n" GET11),
+                      HEAD("404 Not Found") "Content-Type: text/plain\r\n"
+                                            "Content-Length: 10\r\n\r\n"
+                      HEAD("404 Not Found") "Content-Type: text/plain\r\n"
+                                            "Content-Length: 10\r\n\r\nNot Found\n");
+}
+
+/* A HEAD handler written for GET: head and a chunk now, the rest from a
+ * timer. No chunk reaches the wire, and the pipelined GET waits for the
+ * last chunk, then gets its own reply whole. */
+static void test_head_late_chunks_dropped(void **state) {
+  struct fx *f = (struct fx *) *state;
+  s_requests_seen = 0;
+  f->reply = count_and_reply_first_chunk;
+  f->later = rest_of_reply_later;
+  assert_string_equal(exchange(f, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n"
+                                  "GET /second HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("200 OK") "Transfer-Encoding: chunked\r\n\r\n"
+                      HEAD("200 OK") "Content-Length: 2\r\n\r\nok");
+  assert_int_equal(s_requests_seen, 2);
+}
+
 static void client(struct mg_connection *nc, int ev, void *ev_data) {
   struct fx *f = (struct fx *) nc->mgr->user_data;
   struct http_message *hm = (struct http_message *) ev_data;
@@ -848,6 +880,8 @@ int main(void) {
       T(test_304_drops_chunks),
       T(test_idle_timeout_spares_open_reply),
       T(test_error_after_late_reply_is_answered),
+      T(test_head_error_has_no_body),
+      T(test_head_late_chunks_dropped),
       T(test_engine_client_decodes_chunked_reply),
       T(test_chunk_size_is_hex),
       T(test_chunk_data_is_binary),
