@@ -25,6 +25,7 @@ static struct mg_iface *_Atomic s_clock_iface;
 
 /* How long mg_mgr_free() keeps trying to deliver queued data. */
 #define MG_FREE_FLUSH_SECONDS 1.0
+#define MG_FREE_STALLED_ROUNDS 1000
 
 double mg_time(void) {
   struct mg_iface *iface = s_clock_iface;
@@ -90,20 +91,32 @@ static int has_pending_send(const struct mg_connection *nc) {
 
 void mg_mgr_free(struct mg_mgr *mgr) {
   struct mg_connection *nc;
-  double deadline;
-  int i;
+  double deadline, last_time = -1;
+  size_t last_queued = 0;
+  int i, stalled = 0;
   if (mgr->ifaces == NULL) return;
   s_clock_iface = mgr->num_ifaces > 0 ? mgr->ifaces[0] : NULL;
 
-  /* Deliver what was queued before the free, for a bounded time. */
+  /* Deliver what was queued before the free, for a bounded time. An iface
+   * whose clock stands still (a simulation) bounds it by rounds without
+   * progress instead: neither a byte sent nor a tick of the clock. */
   deadline = mg_time() + MG_FREE_FLUSH_SECONDS;
   for (;;) {
     int pending = 0;
+    size_t queued = 0;
+    double then = mg_time();
     flush_all(mgr);
     for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
       pending |= has_pending_send(nc);
+      queued += nc->send_mbuf.len;
     }
     if (!pending || mg_time() >= deadline) break;
+    if (queued == last_queued && then == last_time && ++stalled > MG_FREE_STALLED_ROUNDS) {
+      break;
+    }
+    if (queued != last_queued || then != last_time) stalled = 0;
+    last_queued = queued;
+    last_time = then;
     for (i = 0; i < mgr->num_ifaces; i++) {
       double left_ms = ceil((deadline - mg_time()) * 1000.0);
       mgr->ifaces[i]->vtable->poll(mgr->ifaces[i], left_ms < 10 ? (int) left_ms : 10);

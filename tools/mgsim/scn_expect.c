@@ -13,6 +13,29 @@
 
 #include "scn_internal.h"
 
+/* Stacked repetition operators ("a++", "a*{2}") are undefined in POSIX
+ * EREs, and glibc's regcomp can need gigabytes for a run of them: such a
+ * pattern is refused instead. */
+static int stacked_repetition(const char *re) {
+  size_t i;
+  int prev_rep = 0;
+  for (i = 0; re[i] != '\0'; i++) {
+    int rep = re[i] == '*' || re[i] == '+' || re[i] == '?' || re[i] == '{';
+    if (re[i] == '\\' && re[i + 1] != '\0') {
+      i++;
+      prev_rep = 0;
+      continue;
+    }
+    if (rep && prev_rep) return 1;
+    if (re[i] == '{') { /* the bound, to its '}' */
+      while (re[i] != '\0' && re[i] != '}') i++;
+      if (re[i] == '\0') break;
+    }
+    prev_rep = rep;
+  }
+  return 0;
+}
+
 static int parse_ll(const struct tok *t, long long *out) {
   char *end;
   if (t->type != T_WORD) return -1;
@@ -255,7 +278,9 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     char *text;
     int rc;
     if (n != 5 || t[4].type != T_STR) FAIL("usage: got-match \"REGEX\"");
-    if (regcomp(&re, t[4].s, REG_EXTENDED) != 0) FAIL("bad regular expression");
+    if (stacked_repetition(t[4].s) || regcomp(&re, t[4].s, REG_EXTENDED) != 0) {
+      FAIL("bad regular expression");
+    }
     if (dry) {
       regfree(&re);
       return 0;
@@ -313,7 +338,7 @@ static int expect_order(struct scn_ctx *ctx, const struct tok *t, int n, int dry
     regex_t re;
     int found = 0;
     if (t[i].type != T_STR) FAIL("expect order takes quoted regular expressions");
-    if (regcomp(&re, t[i].s, REG_EXTENDED | REG_NOSUB) != 0) {
+    if (stacked_repetition(t[i].s) || regcomp(&re, t[i].s, REG_EXTENDED | REG_NOSUB) != 0) {
       FAIL("bad regular expression \"%s\"", t[i].s);
     }
     while (!dry && *line != '\0' && !found) {
