@@ -459,6 +459,15 @@ static void check_linger(struct mg_connection *nc, struct http_pd *pd, double no
   nc->proto_deadline = nc->send_mbuf.len > 0 || cap < quiet ? cap : quiet;
 }
 
+/* 408 for a request that stopped coming, and the deadline of the close
+ * that follows (lingering, as more of the request may still arrive). */
+static void time_out(struct mg_connection *nc, struct http_pd *pd, double now,
+                     const char *why) {
+  nc->proto_deadline = 0;
+  fail(nc, pd, 408, why);
+  if (pd->linger_since > 0) check_linger(nc, pd, now);
+}
+
 /* A head that takes too long (slowloris) gets 408; an idle keep-alive
  * connection closes quietly. The deadline makes the poll wake for them. */
 static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double now) {
@@ -475,18 +484,14 @@ static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double 
   }
   if (pd->head_started > 0 && pd->state == HS_HEAD) {
     if (now >= pd->head_started + pd->lim.header_timeout) {
-      nc->proto_deadline = 0;
-      fail(nc, pd, 408, "request head too slow");
-      if (pd->linger_since > 0) check_linger(nc, pd, now);
+      time_out(nc, pd, now, "request head too slow");
       return;
     }
     deadline = pd->head_started + pd->lim.header_timeout;
   } else if (pd->state == HS_BODY) {
     /* A body that stops coming would hold the connection for ever. */
     if (now >= pd->last_io + pd->lim.idle_timeout) {
-      nc->proto_deadline = 0;
-      fail(nc, pd, 408, "request body too slow");
-      if (pd->linger_since > 0) check_linger(nc, pd, now);
+      time_out(nc, pd, now, "request body too slow");
       return;
     }
     deadline = pd->last_io + pd->lim.idle_timeout;
