@@ -135,8 +135,8 @@ static mg_event_handler_t find_endpoint(const struct http_pd *pd,
   return best != NULL ? best->handler : NULL;
 }
 
-void mg_http_call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
-                       void *ev_data) {
+static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
+                      void *ev_data) {
   mg_event_handler_t h = nc->handler;
   if (pd != NULL && pd->endpoint != NULL && ev >= MG_EV_HTTP_REQUEST) {
     h = pd->endpoint;
@@ -235,7 +235,7 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   hm->message = mg_mk_str_n(nc->recv_mbuf.buf, head_len + body_len);
   pd->state = HS_HEAD;
   if (pd->is_client) {
-    mg_http_call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
+    call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
     mbuf_remove(&nc->recv_mbuf, consumed);
     return;
   }
@@ -246,10 +246,9 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   pd->reply_ended_late = 0;
   pd->close_after_reply = !pd->head.keep_alive;
   pd->http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
-  pd->head_request = mg_vcmp(&hm->method, "HEAD") == 0;
   pd->reply_no_body = 0;
   pd->in_request = 1;
-  mg_http_call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+  call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
   pd->in_request = 0;
   /* A HEAD handler that sent its chunked head and no chunk has answered in
    * full: no last chunk is coming. */
@@ -312,7 +311,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - dlen, dlen);
     pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
     if (!pd->is_client) pd->endpoint = find_endpoint(pd, &pd->hm.uri);
-    mg_http_call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
+    call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
     pd->endpoint = NULL;
     if (nc->flags & MG_F_DELETE_CHUNK) {
       nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
@@ -329,21 +328,17 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
 static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   struct http_head *h = &pd->head;
   size_t head_len = (size_t) h->header_len;
-  /* set here too for replies given from MG_EV_HTTP_CHUNK events */
+  /* here, not in deliver(): replies may be given from MG_EV_HTTP_CHUNK */
   if (!pd->is_client) pd->head_request = mg_vcmp(&pd->hm.method, "HEAD") == 0;
   if (!pd->is_client && h->upgrade_websocket) {
     /* An upgrade to an endpoint's path makes that endpoint the connection's
      * handler, for all its events from now on (as in Mongoose 6), so that
      * it sees the CLOSE of the WebSocket it served. */
-    pd->endpoint = find_endpoint(pd, &pd->hm.uri);
-    if (pd->endpoint != NULL) nc->handler = pd->endpoint;
-    mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
-    if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) {
-      pd->endpoint = NULL;
-      return -1;
-    }
+    mg_event_handler_t ep = find_endpoint(pd, &pd->hm.uri);
+    if (ep != NULL) nc->handler = ep;
+    call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
+    if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) return -1;
     if (mg_ws_handshake_reply(nc, &pd->hm) != 0) {
-      pd->endpoint = NULL;
       fail(nc, pd, 400, "bad WebSocket handshake");
       return -1;
     }
@@ -366,7 +361,7 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   }
   mg_conn_set_eflags(nc, MG_F_IS_WEBSOCKET, 0);
   pd->state = HS_WEBSOCKET;
-  mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &pd->hm);
+  call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &pd->hm);
   mbuf_remove(&nc->recv_mbuf, head_len);
   return 1;
 }
@@ -513,18 +508,18 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev == MG_EV_ACCEPT && pd == NULL) pd = inherit(nc);
   if (pd == NULL) { /* out of memory */
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-    mg_http_call_user(nc, NULL, ev, ev_data);
+    call_user(nc, NULL, ev, ev_data);
     return;
   }
   switch (ev) {
     case MG_EV_RECV:
       pd->last_io = mg_time();
-      mg_http_call_user(nc, pd, ev, ev_data);
+      call_user(nc, pd, ev, ev_data);
       process(nc, pd);
       break;
     case MG_EV_SEND:
       pd->last_io = mg_time();
-      mg_http_call_user(nc, pd, ev, ev_data);
+      call_user(nc, pd, ev, ev_data);
       if (pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) {
         mg_http_reply_done(nc);
       }
@@ -539,10 +534,10 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
                            &pd->head);
         deliver(nc, pd, body, nc->recv_mbuf.len);
       }
-      mg_http_call_user(nc, pd, ev, ev_data);
+      call_user(nc, pd, ev, ev_data);
       break;
     default:
-      mg_http_call_user(nc, pd, ev, ev_data);
+      call_user(nc, pd, ev, ev_data);
       break;
   }
   /* A chunked reply ended after its request handler (from a timer, say):

@@ -92,9 +92,7 @@ struct http_pd {
   int in_request;      /* the request handler is running */
   int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;
-  /* the handler of the current request, or of the WebSocket connection
-   * an upgrade request to an endpoint made */
-  mg_event_handler_t endpoint;
+  mg_event_handler_t endpoint; /* the handler of the current request */
   /* a body the server is still sending (static files) */
   void *stream;
   int (*stream_more)(struct mg_connection *nc); /* 1 while not done */
@@ -110,10 +108,6 @@ struct http_pd {
 
 struct http_pd *mg_http_pd(struct mg_connection *nc);
 void mg_http_reply_done(struct mg_connection *nc);
-/* Gives an event to the connection's handler, or HTTP and WebSocket events
- * to the endpoint handling the request or the WebSocket. */
-void mg_http_call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
-                       void *ev_data);
 /* The WebSocket side (ws.c). */
 void mg_ws_process(struct mg_connection *nc);
 int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm);

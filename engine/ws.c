@@ -98,7 +98,7 @@ static void on_control(struct mg_connection *nc, struct http_pd *pd, int op,
       return;
     }
   }
-  mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_CONTROL_FRAME, &wm);
+  if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, &wm);
   if (op == WEBSOCKET_OP_PING) {
     mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, data, len);
   } else if (op == WEBSOCKET_OP_CLOSE) {
@@ -132,7 +132,7 @@ static void on_data(struct mg_connection *nc, struct http_pd *pd,
     wm.data = buf + at;
     wm.size = len;
     wm.flags = (unsigned char) ((f->fin ? 0x80 : 0) | f->opcode);
-    mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_FRAME, &wm);
+    if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_FRAME, &wm);
     mbuf_remove(&nc->recv_mbuf, f->header_len + len);
     pd->ws_msg_op = f->fin ? -1 : op;
     if (f->fin) pd->ws_utf8 = WS_UTF8_ACCEPT;
@@ -153,7 +153,7 @@ static void on_data(struct mg_connection *nc, struct http_pd *pd,
   wm.data = buf;
   wm.size = pd->ws_assembled;
   wm.flags = (unsigned char) (0x80 | op);
-  mg_http_call_user(nc, pd, MG_EV_WEBSOCKET_FRAME, &wm);
+  if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_FRAME, &wm);
   mbuf_remove(&nc->recv_mbuf, pd->ws_assembled);
   pd->ws_assembled = 0;
   pd->ws_msg_op = -1;
