@@ -24,8 +24,8 @@ LDLIBS   := -lpthread -lm
 
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
 CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump \
-            http_parse http_vars http http_send http_static http_client \
-            ws ws_frame sha1 utf8
+            http_parse http_vars http http_endpoint http_send http_static http_client \
+            ws ws_frame sha1 utf8 md5 printf http_multipart http_upload
 # The native edge: the socket iface and the platform helpers.
 NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
             os_posix
@@ -33,7 +33,7 @@ ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
 RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli \
-            apps_examples session
+            apps_examples session app_upload
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
 EXAMPLE_APPS := simplest_web_server websocket_chat http_client websocket_client
@@ -74,12 +74,23 @@ NET_TESTS := test_events test_flow test_threads test_timers test_udp
 MGSIM        := $(BUILD)/mgsim $(BUILD)/mgsim-asan
 EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \
                 $(BUILD)/examples/echo_server_poll
+# Mongoose-6-style programs (tests/compat/NAME.c, each including only
+# "mongoose.h"), exercised by ci/check-compat.sh against real clients.
+# Programs of that era were built as gnu99; -D_GNU_SOURCE gives the same
+# POSIX and GNU names (strdup, usleep, ...) under -std=c11.
+COMPAT   := rest_server threaded_server tcp_netcat cookie_auth big_upload \
+            file_upload ws_chat_client udp_echo reverse_proxy timers \
+            device_settings http_client http_client_post static_server \
+            websocket_echo_server chunked_reply raw_http_client broadcast_chat \
+            hexdump_server util_tool basic_auth_server download_client \
+            ws_refused_client
+COMPAT_BINS  := $(addprefix $(BUILD)/compat/,$(COMPAT))
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
 
 # Fuzz targets: fuzz/TARGET.c each (see the fuzzing section below).
 FUZZ_TARGETS := http_request http_response uri_helpers ws_frames scenario session \
-                http_diff
+                http_diff multipart
 # The differential target compares our parser with Debian's libhttp-parser.
 LDLIBS_http_diff := -lhttp_parser
 ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
@@ -92,7 +103,8 @@ REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
 
 .PHONY: all test check-core bench clean deps deps-build scenarios determinism test-browser \
         coverage coverage-diff
-all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS)
+all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS) \
+     $(COMPAT_BINS)
 
 define variant
 $(BUILD)/$(1)/%.o: %.c
@@ -131,6 +143,12 @@ $(BUILD)/examples/%: examples/%.c $(LIB_obj)
 $(BUILD)/examples/echo_server_poll: examples/echo_server.c $(LIB_obj-poll)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(OPT) $< $(LIB_obj-poll) $(LDLIBS) -o $@
+
+$(BUILD)/compat/%: tests/compat/%.c $(LIB_obj)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -Werror=implicit-function-declaration -Iengine $(OPT) $< $(LIB_obj) $(LDLIBS) -o $@
+.PHONY: compat
+compat: $(COMPAT_BINS)
 
 # Tests run under ASan+UBSan, once per poller backend. test_mbuf makes
 # allocations fail by wrapping the allocator at link time.

@@ -86,6 +86,8 @@ run_counted() { # NAME COMMAND...
 run_counted "scenarios, each run twice with identical traces" \
   "$build/mgsim-asan" run --repeat 2 scenarios
 run_counted "real clients: curl, node ws, wrk" bash ci/check-real-clients.sh "$build"
+run_counted "Mongoose 6 style programs (tests/compat) against real clients" \
+  bash ci/check-compat.sh "$build"
 if [ -x /usr/bin/chromium ]; then
   run_counted "browser: the chat page in Chromium" bash ci/check-browser.sh "$build"
 else

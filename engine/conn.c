@@ -106,7 +106,9 @@ void mg_conn_set_eflags(struct mg_connection *nc, unsigned long set,
 int mg_conn_wants_close(const struct mg_connection *nc) {
   if (nc->flags & MG_F_CLOSE_IMMEDIATELY) return 1;
   /* Also while connecting: queued data waits for the connection. */
-  return (nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0;
+  /* A queued empty datagram is still something to send. */
+  return (nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0 &&
+         nc->dgram_sizes.len == 0;
 }
 
 void mg_conn_report_consumed(struct mg_connection *nc) {
@@ -181,7 +183,10 @@ void mg_send(struct mg_connection *nc, const void *buf, int len) {
   int udp = (nc->engine_flags & MG_F_UDP) != 0;
   if (nc->closing || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return;
   if (n == 0 && !udp) return;
-  if (n > nc->send_mbuf_limit || nc->send_mbuf.len > nc->send_mbuf_limit - n) {
+  /* A limit of 0 is what a zeroed connection struct holds: Mongoose 6 reads
+   * it as no limit at all, and so do we. */
+  if (nc->send_mbuf_limit != 0 &&
+      (n > nc->send_mbuf_limit || nc->send_mbuf.len > nc->send_mbuf_limit - n)) {
     conn_fail(nc, ENOBUFS);
     return;
   }
@@ -193,20 +198,6 @@ void mg_send(struct mg_connection *nc, const void *buf, int len) {
     nc->send_mbuf.len -= n;
     conn_fail(nc, ENOMEM);
   }
-}
-
-int mg_format(char **buf, size_t cap, const char *fmt, va_list ap) {
-  va_list ap2;
-  char *big;
-  int len;
-  va_copy(ap2, ap);
-  len = vsnprintf(*buf, cap, fmt, ap2);
-  va_end(ap2);
-  if (len < 0 || (size_t) len < cap) return len;
-  if ((big = (char *) malloc((size_t) len + 1)) == NULL) return -1;
-  vsnprintf(big, (size_t) len + 1, fmt, ap);
-  *buf = big;
-  return len;
 }
 
 int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {

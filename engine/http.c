@@ -16,23 +16,16 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "http_multipart.h"
 
 static void http_handler(struct mg_connection *nc, int ev, void *ev_data);
 
-static void free_endpoints(struct http_endpoint *e) {
-  while (e != NULL) {
-    struct http_endpoint *next = e->next;
-    free(e->path);
-    free(e);
-    e = next;
-  }
-}
-
 static void pd_free(void *p) {
   struct http_pd *pd = (struct http_pd *) p;
-  free_endpoints(pd->endpoints);
+  mg_http_free_endpoints(pd);
   if (pd->stream != NULL && pd->stream_free != NULL) pd->stream_free(pd->stream);
   free(pd->ws_key);
+  mg_http_multipart_free(pd);
   free(pd);
 }
 
@@ -51,15 +44,41 @@ struct http_pd *mg_http_pd(struct mg_connection *nc) {
   return nc->proto_handler == http_handler ? (struct http_pd *) nc->proto_data : NULL;
 }
 
-static struct http_pd *attach_pd(struct mg_connection *nc) {
+/* New protocol state, not yet in charge of the connection. Whoever made the
+ * connection decides its role: what mg_connect* made is a client, whoever
+ * sets the protocol and whenever. */
+static struct http_pd *new_pd(struct mg_connection *nc) {
   struct http_pd *pd = (struct http_pd *) calloc(1, sizeof(*pd));
   if (pd == NULL) return NULL;
   apply_default_limits(&pd->lim);
   pd->ws_msg_op = -1;
   pd->last_io = mg_time();
-  nc->proto_handler = http_handler;
+  pd->is_client = nc->outbound;
   nc->proto_data = pd;
   nc->proto_data_destructor = pd_free;
+  return pd;
+}
+
+struct http_pd *mg_http_pd_any(struct mg_connection *nc, int create) {
+  if (nc->proto_data != NULL && nc->proto_data_destructor == pd_free) {
+    return (struct http_pd *) nc->proto_data;
+  }
+  if (!create || nc->proto_data != NULL || nc->proto_handler != NULL) return NULL;
+  return new_pd(nc);
+}
+
+static struct http_pd *attach_pd(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd_any(nc, 0);
+  if (pd == NULL) {
+    /* Another protocol's state is replaced, as setting a protocol means. */
+    if (nc->proto_data != NULL && nc->proto_data_destructor != NULL) {
+      nc->proto_data_destructor(nc->proto_data);
+    }
+    nc->proto_data = NULL;
+    nc->proto_data_destructor = NULL;
+    if ((pd = new_pd(nc)) == NULL) return NULL;
+  }
+  nc->proto_handler = http_handler;
   return pd;
 }
 
@@ -77,62 +96,16 @@ void mg_http_set_limits(struct mg_connection *nc, struct mg_http_limits limits) 
   pd->lim = limits;
 }
 
-void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
-                               mg_event_handler_t handler) {
-  struct http_pd *pd = mg_http_pd(nc);
-  struct http_endpoint *e;
-  if (pd == NULL || uri_path == NULL) return;
-  /* A path registered again gets the new handler. Without this the older
-   * entry would win on accepted connections: inherit() copies the list in
-   * reverse order, and find_endpoint keeps the first of equal lengths. */
-  for (e = pd->endpoints; e != NULL; e = e->next) {
-    if (strcmp(e->path, uri_path) == 0) {
-      e->handler = handler;
-      return;
-    }
-  }
-  if ((e = (struct http_endpoint *) calloc(1, sizeof(*e))) == NULL) return;
-  e->len = strlen(uri_path);
-  if ((e->path = (char *) malloc(e->len + 1)) == NULL) {
-    free(e);
-    return;
-  }
-  memcpy(e->path, uri_path, e->len + 1);
-  e->handler = handler;
-  e->next = pd->endpoints;
-  pd->endpoints = e;
-}
-
 /* An accepted connection speaks HTTP like its listener, with its limits and
  * its endpoints (copied: the listener may close first). */
 static struct http_pd *inherit(struct mg_connection *nc) {
   struct http_pd *pd = attach_pd(nc), *lpd;
-  struct http_endpoint *e;
   if (pd == NULL || nc->listener == NULL || (lpd = mg_http_pd(nc->listener)) == NULL) {
     return pd;
   }
   pd->lim = lpd->lim;
-  for (e = lpd->endpoints; e != NULL; e = e->next) {
-    mg_register_http_endpoint(nc, e->path, e->handler);
-  }
+  mg_http_copy_endpoints(nc, lpd);
   return pd;
-}
-
-/* The longest registered path that is the URI or a parent of it. */
-static mg_event_handler_t find_endpoint(const struct http_pd *pd,
-                                        const struct mg_str *uri) {
-  const struct http_endpoint *e, *best = NULL;
-  for (e = pd->endpoints; e != NULL; e = e->next) {
-    if (e->len > uri->len || memcmp(e->path, uri->p, e->len) != 0) continue;
-    /* An empty path is a prefix of everything (and has no last byte to
-     * read: e->path[e->len - 1] would be before the buffer). */
-    if (e->len > 0 && e->len < uri->len && uri->p[e->len] != '/' &&
-        e->path[e->len - 1] != '/') {
-      continue;
-    }
-    if (best == NULL || e->len > best->len) best = e;
-  }
-  return best != NULL ? best->handler : NULL;
 }
 
 static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
@@ -140,6 +113,7 @@ static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
   mg_event_handler_t h = nc->handler;
   if (pd != NULL && pd->endpoint != NULL && ev >= MG_EV_HTTP_REQUEST) {
     h = pd->endpoint;
+    pd->last_endpoint = h;
   }
   if (h != NULL) h(nc, ev, ev_data);
 }
@@ -214,9 +188,9 @@ static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
                      mg_http_status_text(status), reason);
     mg_http_date(date, sizeof(date), mg_time());
     mg_printf(nc,
-              "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: text/plain\r\n"
+              "HTTP/1.1 %d %s\r\nDate: %s\r\n%sContent-Type: text/plain\r\n"
               "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-              status, mg_http_status_text(status), date, n, body);
+              status, mg_http_status_text(status), date, MG_SERVER_HEADER, n, body);
   }
   if (linger) {
     pd->linger_since = mg_time();
@@ -235,20 +209,41 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
   hm->message = mg_mk_str_n(nc->recv_mbuf.buf, head_len + body_len);
   pd->state = HS_HEAD;
   if (pd->is_client) {
-    call_user(nc, pd, MG_EV_HTTP_REPLY, hm);
+    call_user(nc, pd, pd->ws_refused ? MG_EV_WEBSOCKET_HANDSHAKE_DONE : MG_EV_HTTP_REPLY,
+              hm);
     mbuf_remove(&nc->recv_mbuf, consumed);
+    if (pd->ws_refused) { /* no WebSocket: nothing more to read */
+      pd->state = HS_DISCARD;
+      mbuf_clear(&nc->recv_mbuf);
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+    }
     return;
   }
-  pd->endpoint = find_endpoint(pd, &hm->uri);
+  mg_http_request_begin(nc, pd);
+  call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+  mg_http_request_end(nc, pd, consumed, sent_before);
+}
+
+/* A server's per-request state, set before the request's first event: its
+ * MG_EV_HTTP_REQUEST, or a streamed multipart request's first event
+ * (http_multipart.c). */
+void mg_http_request_begin(struct mg_connection *nc, struct http_pd *pd) {
+  (void) nc;
+  pd->endpoint = mg_http_find_endpoint(pd, &pd->hm.uri);
   pd->replied = 0;
   pd->chunked_reply = 0;
   pd->reply_open = 0;
   pd->reply_ended_late = 0;
   pd->close_after_reply = !pd->head.keep_alive;
-  pd->http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
+  pd->http10 = mg_vcmp(&pd->hm.proto, "HTTP/1.0") == 0;
   pd->reply_no_body = 0;
   pd->in_request = 1;
-  call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
+}
+
+/* After the request's last event: drops its consumed bytes and settles what
+ * follows its reply. */
+void mg_http_request_end(struct mg_connection *nc, struct http_pd *pd,
+                         size_t consumed, size_t sent_before) {
   pd->in_request = 0;
   /* A HEAD handler that sent its chunked head and no chunk has answered in
    * full: no last chunk is coming. */
@@ -310,7 +305,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
      * body the final event will carry. */
     pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - dlen, dlen);
     pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
-    if (!pd->is_client) pd->endpoint = find_endpoint(pd, &pd->hm.uri);
+    if (!pd->is_client) pd->endpoint = mg_http_find_endpoint(pd, &pd->hm.uri);
     call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
     pd->endpoint = NULL;
     if (nc->flags & MG_F_DELETE_CHUNK) {
@@ -323,8 +318,47 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
   }
 }
 
+/* A reply's body as it arrives, with a Content-Length or until the close:
+ * each piece goes to the handler as MG_EV_HTTP_CHUNK (hm->body is the
+ * piece), the one that completes the body too, so that a handler that
+ * consumes chunks sees every byte once; MG_F_DELETE_CHUNK drops the piece
+ * from the body MG_EV_HTTP_REPLY will carry, so a download of any size fits
+ * in recv_mbuf. Returns 1 when the body is complete, 0 while more is to
+ * come, -1 after a failure or a close. */
+static int stream_reply(struct mg_connection *nc, struct http_pd *pd) {
+  struct mbuf *rb = &nc->recv_mbuf;
+  size_t head_len = (size_t) pd->head.header_len;
+  size_t fresh = rb->len - head_len - pd->decoded;
+  int complete = 0;
+  if (pd->head.body_kind == HTTP_BODY_LENGTH &&
+      fresh >= pd->head.content_length - pd->body_seen) {
+    fresh = (size_t) (pd->head.content_length - pd->body_seen);
+    complete = 1;
+  }
+  if (fresh == 0) return complete;
+  pd->body_seen += fresh;
+  pd->decoded += fresh;
+  pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - fresh, fresh);
+  pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
+  call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
+  if (nc->flags & MG_F_DELETE_CHUNK) {
+    nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
+    mbuf_cut(rb, head_len + pd->decoded - fresh, fresh);
+    pd->decoded -= fresh;
+  }
+  if (nc->flags & MG_F_CLOSE_IMMEDIATELY) return -1;
+  if (complete) return 1;
+  /* What the handler keeps must fit, or reading would stall for good. */
+  if (pd->decoded > pd->lim.max_body_bytes || rb->len >= nc->recv_mbuf_limit) {
+    fail(nc, pd, 413, "reply body kept beyond the limits");
+    return -1;
+  }
+  return 0;
+}
+
 /* A head has arrived: WebSocket upgrades, body limits. Returns 0 to go on
- * with the body, 1 if the connection switched to WebSocket, -1 on failure. */
+ * with the body, 1 if the connection switched to WebSocket or the body is
+ * multipart/form-data to stream, -1 on failure. */
 static int on_head(struct mg_connection *nc, struct http_pd *pd) {
   struct http_head *h = &pd->head;
   size_t head_len = (size_t) h->header_len;
@@ -334,7 +368,7 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
     /* An upgrade to an endpoint's path makes that endpoint the connection's
      * handler, for all its events from now on (as in Mongoose 6), so that
      * it sees the CLOSE of the WebSocket it served. */
-    mg_event_handler_t ep = find_endpoint(pd, &pd->hm.uri);
+    mg_event_handler_t ep = mg_http_find_endpoint(pd, &pd->hm.uri);
     if (ep != NULL) nc->handler = ep;
     call_user(nc, pd, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, &pd->hm);
     if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) return -1;
@@ -342,13 +376,23 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
       fail(nc, pd, 400, "bad WebSocket handshake");
       return -1;
     }
-  } else if (pd->is_client && pd->ws_key != NULL) {
-    if (pd->hm.resp_code != 101 || mg_ws_check_accept(nc, &pd->hm) != 0) {
-      fail(nc, pd, 400, "WebSocket handshake refused");
+  } else if (pd->is_client && pd->ws_key != NULL && pd->hm.resp_code == 101) {
+    if (mg_ws_check_accept(nc, &pd->hm) != 0) {
+      fail(nc, pd, 400, "bad Sec-WebSocket-Accept");
       return -1;
     }
   } else {
-    if (h->body_kind == HTTP_BODY_LENGTH &&
+    /* A refused upgrade is an ordinary reply, delivered whole as
+     * MG_EV_WEBSOCKET_HANDSHAKE_DONE with its status (deliver()). Other
+     * replies stream (stream_reply()), so only a request must fit. */
+    int streamed, multipart = pd->is_client ? 0 : mg_http_multipart_start(nc, pd);
+    if (multipart < 0) {
+      fail(nc, pd, 400, "multipart/form-data without a valid boundary");
+      return -1;
+    }
+    pd->ws_refused = pd->is_client && pd->ws_key != NULL;
+    streamed = (pd->is_client && !pd->ws_refused) || multipart;
+    if (!streamed && h->body_kind == HTTP_BODY_LENGTH &&
         (h->content_length > pd->lim.max_body_bytes ||
          head_len + h->content_length > nc->recv_mbuf_limit)) {
       fail(nc, pd, 413, "body too large");
@@ -356,8 +400,9 @@ static int on_head(struct mg_connection *nc, struct http_pd *pd) {
     }
     pd->state = HS_BODY;
     pd->decoded = 0;
+    pd->body_seen = 0;
     pd->raw_off = head_len;
-    return 0;
+    return multipart; /* 1: process() hands the parts over as they come */
   }
   mg_conn_set_eflags(nc, MG_F_IS_WEBSOCKET, 0);
   pd->state = HS_WEBSOCKET;
@@ -376,6 +421,12 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
     if (pd->state == HS_WEBSOCKET) {
       mg_ws_process(nc);
       return;
+    }
+    if (pd->mp != NULL) { /* a multipart/form-data body (http_multipart.c) */
+      int r = mg_http_multipart_process(nc, pd);
+      if (r == -2) fail(nc, pd, 400, "malformed multipart body");
+      if (r <= 0) return;
+      continue;
     }
     if (pd->stream != NULL || pd->reply_open) return; /* replies go in order */
     /* A stray CRLF between requests (after a POST body, say) is ignored, as
@@ -409,6 +460,13 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
         break;
       case HTTP_BODY_LENGTH: {
         size_t need = (size_t) pd->head.header_len + (size_t) pd->head.content_length;
+        if (pd->is_client && !pd->ws_refused) {
+          size_t body;
+          if (stream_reply(nc, pd) <= 0) return;
+          body = pd->decoded;
+          deliver(nc, pd, body, (size_t) pd->head.header_len + body);
+          break;
+        }
         if (rb->len < need) return;
         deliver(nc, pd, (size_t) pd->head.content_length, need);
         break;
@@ -417,6 +475,7 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
         if (process_chunked(nc, pd) <= 0) return;
         break;
       case HTTP_BODY_UNTIL_CLOSE:
+        if (!pd->ws_refused) stream_reply(nc, pd);
         return; /* delivered at the close */
     }
   }
@@ -534,10 +593,17 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
                            &pd->head);
         deliver(nc, pd, body, nc->recv_mbuf.len);
       }
+      if (pd->mp != NULL) mg_http_multipart_abort(nc, pd);
+      /* The endpoint that served this connection sees its end too. */
+      if (pd->last_endpoint != NULL && pd->last_endpoint != nc->handler) {
+        pd->last_endpoint(nc, ev, ev_data);
+      }
       call_user(nc, pd, ev, ev_data);
       break;
     default:
       call_user(nc, pd, ev, ev_data);
+      /* Multipart data the handler held back is offered again. */
+      if (ev == MG_EV_POLL && pd->mp != NULL) process(nc, pd);
       break;
   }
   /* A chunked reply ended after its request handler (from a timer, say):
@@ -549,4 +615,10 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     check_timeouts(nc, pd, mg_time());
   }
+}
+
+/* The dispatch above, for the multipart driver (http_multipart.c). */
+void mg_http_call(struct mg_connection *nc, struct http_pd *pd, int ev,
+                  void *ev_data) {
+  call_user(nc, pd, ev, ev_data);
 }

@@ -2,6 +2,7 @@
  * http_client.c - outgoing HTTP requests and WebSocket connections from a
  * URL: "http://host[:port]/path?query", "ws://host[:port]/path".
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,35 +10,63 @@
 #include "http_internal.h"
 
 struct target {
+  char *url;      /* the URL with its scheme: the strings below point here */
   char addr[300]; /* "tcp://host:port" */
   char host[280]; /* the Host header: "host" or "host:port" */
   struct mg_str path_and_query;
+  struct mg_str user, pass; /* from "user:pass@" in the URL */
 };
 
-static int parse_url(const char *url, const char *want_scheme, struct target *t) {
+/* "scheme://[user[:pass]@]host[:port][/path][?query]"; without a scheme the
+ * URL means plain_scheme (http or ws), as in Mongoose 6. The TLS schemes
+ * are refused: this engine has no TLS. Returns an error string or NULL; on
+ * success the caller frees t->url. */
+static const char *parse_url(const char *url, const char *plain_scheme,
+                             struct target *t) {
   struct mg_str scheme, user, host, path, query, frag;
   unsigned int port = 0;
   size_t plen;
-  if (url == NULL ||
-      mg_parse_uri(mg_mk_str(url), &scheme, &user, &host, &port, &path, &query,
-                   &frag) != 0 ||
-      host.len == 0 || host.len > 255 || mg_vcasecmp(&scheme, want_scheme) != 0) {
-    return -1;
+  int bracket;
+  memset(t, 0, sizeof(*t));
+  if (url == NULL) return "cannot parse url";
+  /* size 0: always a heap copy, which t->url owns */
+  if (mg_asprintf(&t->url, 0, "%s%s%s", strstr(url, "://") == NULL ? plain_scheme : "",
+                  strstr(url, "://") == NULL ? "://" : "", url) < 0) {
+    t->url = NULL;
+    return "out of memory";
+  }
+  if (mg_parse_uri(mg_mk_str(t->url), &scheme, &user, &host, &port, &path, &query,
+                   &frag) != 0) {
+    return "cannot parse url";
+  }
+  if (mg_vcasecmp(&scheme, "https") == 0 || mg_vcasecmp(&scheme, "wss") == 0) {
+    return "ssl is disabled";
+  }
+  if (mg_vcasecmp(&scheme, plain_scheme) != 0 || host.len == 0 || host.len > 255) {
+    return "cannot parse url";
   }
   if (port == 0) port = 80;
-  snprintf(t->addr, sizeof(t->addr), "tcp://%s%.*s%s:%u",
-           memchr(host.p, ':', host.len) ? "[" : "", (int) host.len, host.p,
-           memchr(host.p, ':', host.len) ? "]" : "", port);
-  if (port == 80) {
-    snprintf(t->host, sizeof(t->host), "%.*s", (int) host.len, host.p);
-  } else {
-    snprintf(t->host, sizeof(t->host), "%.*s:%u", (int) host.len, host.p, port);
+  /* An IPv6 literal needs its brackets in both places. */
+  bracket = host.p[0] != '[' && memchr(host.p, ':', host.len) != NULL;
+  snprintf(t->addr, sizeof(t->addr), "tcp://%s%.*s%s:%u", bracket ? "[" : "",
+           (int) host.len, host.p, bracket ? "]" : "", port);
+  snprintf(t->host, sizeof(t->host), "%s%.*s%s", bracket ? "[" : "", (int) host.len,
+           host.p, bracket ? "]" : "");
+  if (port != 80) {
+    size_t n = strlen(t->host);
+    snprintf(t->host + n, sizeof(t->host) - n, ":%u", port);
   }
   /* The request target runs from the path to the end of the query. */
-  plen = path.len > 0 ? path.len : 0;
+  plen = path.len;
   if (query.len > 0) plen = (size_t) (query.p + query.len - path.p);
   t->path_and_query = plen > 0 ? mg_mk_str_n(path.p, plen) : mg_mk_str("/");
-  return 0;
+  if (user.len > 0) {
+    const char *colon = (const char *) memchr(user.p, ':', user.len);
+    size_t ulen = colon != NULL ? (size_t) (colon - user.p) : user.len;
+    t->user = mg_mk_str_n(user.p, ulen);
+    if (colon != NULL) t->pass = mg_mk_str_n(colon + 1, user.len - ulen - 1);
+  }
+  return NULL;
 }
 
 static struct mg_connection *open_client(struct mg_mgr *mgr,
@@ -46,15 +75,28 @@ static struct mg_connection *open_client(struct mg_mgr *mgr,
                                          const char *url, const char *scheme,
                                          struct target *t) {
   struct mg_connection *nc;
-  struct http_pd *pd;
-  if (parse_url(url, scheme, t) != 0) {
-    if (opts.error_string != NULL) *opts.error_string = "invalid URL";
+  const char *err = parse_url(url, scheme, t);
+  if (err != NULL) {
+    free(t->url);
+    if (opts.error_string != NULL) *opts.error_string = err;
     return NULL;
   }
-  if ((nc = mg_connect_opt(mgr, t->addr, h, opts)) == NULL) return NULL;
+  if ((nc = mg_connect_opt(mgr, t->addr, h, opts)) == NULL) {
+    free(t->url);
+    return NULL;
+  }
   mg_set_protocol_http_websocket(nc);
-  if ((pd = mg_http_pd(nc)) != NULL) pd->is_client = 1;
   return nc;
+}
+
+/* "Authorization: Basic ..." for credentials given in the URL. */
+static void send_url_auth(struct mg_connection *nc, const struct target *t) {
+  struct mbuf hdr;
+  if (t->user.len == 0) return;
+  mbuf_init(&hdr, 0);
+  mg_basic_auth_header(t->user, t->pass, &hdr);
+  mg_send(nc, hdr.buf, (int) hdr.len);
+  mbuf_free(&hdr);
 }
 
 struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
@@ -69,8 +111,10 @@ struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
   mg_printf(nc, "%s %.*s HTTP/1.1\r\nHost: %s\r\n", post_data != NULL ? "POST" : "GET",
             (int) t.path_and_query.len, t.path_and_query.p, t.host);
   if (post_data != NULL) mg_printf(nc, "Content-Length: %zu\r\n", strlen(post_data));
+  send_url_auth(nc, &t);
   if (extra_headers != NULL) mg_printf(nc, "%s", extra_headers);
   mg_printf(nc, "\r\n%s", post_data != NULL ? post_data : "");
+  free(t.url);
   return nc;
 }
 
@@ -89,11 +133,25 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
                                         const char *url, const char *protocol,
                                         const char *extra_headers) {
   struct target t;
-  char path[1024];
   struct mg_connection *nc = open_client(mgr, ev_handler, opts, url, "ws", &t);
+  struct mg_str path, user, pass;
   if (nc == NULL) return NULL;
-  snprintf(path, sizeof(path), "%.*s", (int) t.path_and_query.len, t.path_and_query.p);
-  mg_send_websocket_handshake2(nc, path, t.host, protocol, extra_headers);
+  /* The handshake takes C strings: the parts end where the URL goes on. */
+  path = mg_strdup_nul(t.path_and_query);
+  user = mg_strdup_nul(t.user);
+  pass = mg_strdup_nul(t.pass);
+  if (path.p == NULL || (user.p == NULL && t.user.len > 0) ||
+      (pass.p == NULL && t.pass.len > 0)) {
+    nc->err = ENOMEM;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else {
+    mg_send_websocket_handshake3(nc, path.p, t.host, protocol, extra_headers, user.p,
+                                 pass.p != NULL ? pass.p : "");
+  }
+  mg_strfree(&path);
+  mg_strfree(&user);
+  mg_strfree(&pass);
+  free(t.url);
   return nc;
 }
 

@@ -8,6 +8,11 @@
 
 #include "internal.h"
 
+/* The Server header line every reply the engine writes carries, or nothing
+ * when MG_SERVER_NAME is empty. */
+#define MG_SERVER_HEADER \
+  (MG_SERVER_NAME[0] == '\0' ? "" : "Server: " MG_SERVER_NAME "\r\n")
+
 enum http_body_kind {
   HTTP_BODY_NONE,       /* no body */
   HTTP_BODY_LENGTH,     /* Content-Length bytes */
@@ -76,7 +81,10 @@ struct http_pd {
   enum http_state state;
   struct http_message hm; /* the message being received */
   struct http_head head;
-  size_t decoded;     /* chunked: body bytes gathered after the head */
+  size_t decoded;     /* body bytes gathered after the head (chunked, and
+                         replies streamed as MG_EV_HTTP_CHUNK) */
+  size_t body_seen;   /* replies: body bytes received, DELETE_CHUNK'ed ones
+                         included */
   size_t raw_off;     /* chunked: where the undecoded chunks start */
   double head_started; /* when the first byte of a head arrived (0: none) */
   double last_io;      /* for the idle and linger timeouts */
@@ -93,6 +101,7 @@ struct http_pd {
   int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;
   mg_event_handler_t endpoint; /* the handler of the current request */
+  mg_event_handler_t last_endpoint; /* the last one used: it gets the CLOSE */
   /* a body the server is still sending (static files) */
   void *stream;
   int (*stream_more)(struct mg_connection *nc); /* 1 while not done */
@@ -104,9 +113,24 @@ struct http_pd {
   int ws_close_sent, ws_close_received;
   /* client */
   char *ws_key;        /* the key a client sent, to check the accept value */
+  int ws_refused;      /* the server answered the upgrade with no 101 */
+  /* a multipart/form-data request being streamed (http_multipart.c) */
+  struct mg_http_mp *mp;
 };
 
+/* The HTTP state of a connection that speaks HTTP, or NULL. */
 struct http_pd *mg_http_pd(struct mg_connection *nc);
+/* Its HTTP state even before mg_set_protocol_http_websocket (endpoints may
+ * be registered first); create: make it if the connection has no protocol. */
+struct http_pd *mg_http_pd_any(struct mg_connection *nc, int create);
+/* Endpoints (http_endpoint.c). */
+void mg_http_free_endpoints(struct http_pd *pd);
+void mg_http_copy_endpoints(struct mg_connection *nc, const struct http_pd *from);
+mg_event_handler_t mg_http_find_endpoint(const struct http_pd *pd,
+                                         const struct mg_str *uri);
+/* Bytes of s that the glob pattern takes as a prefix, or -1. */
+long mg_http_match_prefix(const char *pattern, size_t plen, const char *s,
+                          size_t slen);
 void mg_http_reply_done(struct mg_connection *nc);
 /* The WebSocket side (ws.c). */
 void mg_ws_process(struct mg_connection *nc);

@@ -274,7 +274,9 @@ static enum step parse_status_line(struct scan *sc, struct http_message *hm,
     if (!is_digit((unsigned char) s[i])) return fail(h, 400, "bad status");
     code = code * 10 + (s[i] - '0');
   }
-  if (code < 100) return fail(h, 400, "bad status");
+  /* RFC 9110 section 15: codes outside 100..599 are not HTTP, and a client
+   * could not tell what class of answer it got. */
+  if (code < 100 || code > 599) return fail(h, 400, "bad status");
   hm->resp_code = code;
 
   if (i == sc->lim) return STEP_MORE;
@@ -564,9 +566,33 @@ void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
   hm->body = mg_mk_str_n(s + sc.pos, 0);
 }
 
+/*
+ * Empty lines before the first line are skipped, as RFC 9112 section 2.2
+ * asks of a server and as Mongoose 6 did for replies too: they are what a
+ * peer that ends a body with an extra CRLF leaves between messages. They
+ * count in the returned length, so that a caller removing that many bytes
+ * removes them as well; hm->message starts at the first real line. A bare
+ * CR among them is no empty line and fails like any other bad first line.
+ */
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
   struct http_head h;
-  size_t len = n > 0 ? (size_t) n : 0, avail;
+  size_t len = n > 0 ? (size_t) n : 0, avail, skip = 0;
+
+  for (;;) {
+    if (skip < len && s[skip] == '\n') {
+      skip++;
+    } else if (skip + 1 < len && s[skip] == '\r' && s[skip + 1] == '\n') {
+      skip += 2;
+    } else {
+      break;
+    }
+  }
+  if (skip + 1 == len && s[skip] == '\r') {
+    memset(hm, 0, sizeof(*hm)); /* maybe half of one more empty line */
+    return 0;
+  }
+  s += skip;
+  len -= skip;
 
   mg_http_parse_head(s, len, is_req, MG_HTTP_DEFAULT_MAX_HEADER_BYTES,
                      MG_HTTP_DEFAULT_MAX_URI_BYTES, hm, &h);
@@ -580,7 +606,7 @@ int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
   }
   hm->body = mg_mk_str_n(s + h.header_len, avail);
   hm->message = mg_mk_str_n(s, (size_t) h.header_len + avail);
-  return h.header_len;
+  return h.header_len + (int) skip; /* at most n: no overflow */
 }
 
 /* ---- chunked bodies --------------------------------------------------- */

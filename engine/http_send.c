@@ -69,8 +69,9 @@ void mg_send_response_line(struct mg_connection *nc, int status_code,
   char date[40];
   mg_http_date(date, sizeof(date), mg_time());
   mark_replied(nc);
-  mg_printf(nc, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: mgcore\r\n%s", status_code,
-            mg_http_status_text(status_code), date, connection_header(nc));
+  mg_printf(nc, "HTTP/1.1 %d %s\r\nDate: %s\r\n%s%s", status_code,
+            mg_http_status_text(status_code), date, MG_SERVER_HEADER,
+            connection_header(nc));
   if (extra_headers != NULL && extra_headers[0] != '\0') {
     mg_printf(nc, "%s\r\n", extra_headers);
   }

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,66 @@ static struct mg_str mime_for(const char *path, const char *custom) {
     }
   }
   return mg_mk_str("application/octet-stream");
+}
+
+/* ---- headers ------------------------------------------------------------- */
+
+/* Every reply mg_serve_http writes carries the caller's extra headers, the
+ * refusals too: a header such as Access-Control-Allow-Origin or
+ * Strict-Transport-Security matters as much on a 404 as on a 200. Header
+ * blocks are formatted on the stack and move to the heap only when long. */
+struct hdrs {
+  char small[512];
+  char *p;
+};
+
+static const char *hdrs_fmt(struct hdrs *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *hdrs_fmt(struct hdrs *h, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  h->p = h->small;
+  va_start(ap, fmt);
+  n = mg_format(&h->p, sizeof(h->small), fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    h->p = h->small;
+    h->small[0] = '\0';
+  }
+  return h->p;
+}
+
+static void hdrs_free(struct hdrs *h) {
+  if (h->p != h->small) free(h->p);
+  h->p = h->small;
+}
+
+static int has(const char *s) { return s != NULL && s[0] != '\0'; }
+
+/* "first\r\nextra", or whichever of the two is set. */
+static const char *hdrs_join(struct hdrs *h, const char *first, const char *extra) {
+  h->p = h->small;
+  if (!has(extra)) return first;
+  if (!has(first)) return extra;
+  return hdrs_fmt(h, "%s\r\n%s", first, extra);
+}
+
+/* mg_http_send_error with the caller's extra headers. */
+static void send_error(struct mg_connection *nc, int code, const char *reason,
+                       const char *extra) {
+  struct http_pd *pd = mg_http_pd(nc);
+  const char *text = reason != NULL ? reason : mg_http_status_text(code);
+  struct hdrs h;
+  if (!has(extra)) {
+    mg_http_send_error(nc, code, reason);
+    return;
+  }
+  mg_send_response_line(nc, code, hdrs_join(&h, "Content-Type: text/plain", extra));
+  hdrs_free(&h);
+  mg_printf(nc, "Content-Length: %zu\r\n\r\n", strlen(text) + 1);
+  /* RFC 9110 9.3.2: the head of a GET's reply, without its body. */
+  if (pd != NULL && !pd->is_client && pd->head_request) return;
+  mg_printf(nc, "%s\n", text);
 }
 
 /* '*' any run, '?' any one character; patterns separated by '|'. */
@@ -210,26 +271,29 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
   struct http_pd *pd = mg_http_pd(nc);
   time_t mtime = fixed_mtime != 0 ? fixed_mtime : st->st_mtime;
   int64_t size = (int64_t) st->st_size, from = 0, to = size - 1, len;
-  char etag[64], date[40], headers[512];
+  char etag[64], date[40];
+  struct hdrs h;
   int status = 200, range, head = mg_vcmp(&hm->method, "HEAD") == 0;
 
   snprintf(etag, sizeof(etag), "\"%llx.%llx\"", (unsigned long long) mtime,
            (unsigned long long) size);
   mg_http_date(date, sizeof(date), (double) mtime);
   if (not_modified(hm, etag, mtime)) {
-    snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s%s%s", etag,
-             date, extra != NULL ? "\r\n" : "", extra != NULL ? extra : "");
+    hdrs_fmt(&h, "ETag: %s\r\nLast-Modified: %s%s%s", etag, date,
+             has(extra) ? "\r\n" : "", has(extra) ? extra : "");
     /* No Content-Length: a 304 may only repeat the 200's (RFC 9110 8.6). */
-    mg_send_response_line(nc, 304, headers);
+    mg_send_response_line(nc, 304, h.p);
+    hdrs_free(&h);
     mg_send(nc, "\r\n", 2);
     fclose(fp);
     return;
   }
   range = if_range_holds(hm, etag, mtime) ? parse_range(hm, size, &from, &to) : 0;
   if (range < 0) {
-    snprintf(headers, sizeof(headers), "Content-Range: bytes */%lld",
-             (long long) size);
-    mg_send_head(nc, 416, 0, headers);
+    hdrs_fmt(&h, "Content-Range: bytes */%lld%s%s", (long long) size,
+             has(extra) ? "\r\n" : "", has(extra) ? extra : "");
+    mg_send_head(nc, 416, 0, h.p);
+    hdrs_free(&h);
     fclose(fp);
     return;
   }
@@ -237,22 +301,27 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
     status = 206;
     if (fseek(fp, (long) from, SEEK_SET) != 0) {
       fclose(fp);
-      mg_http_send_error(nc, 500, NULL);
+      send_error(nc, 500, NULL, extra);
       return;
     }
   }
   len = size > 0 ? to - from + 1 : 0;
-  snprintf(headers, sizeof(headers),
-           "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
-           "Accept-Ranges: bytes%s%s%s",
-           (int) mime.len, mime.p, etag, date, extra != NULL ? "\r\n" : "",
-           extra != NULL ? extra : "", range > 0 ? "\r\n" : "");
   if (range > 0) {
-    size_t n = strlen(headers);
-    snprintf(headers + n, sizeof(headers) - n, "Content-Range: bytes %lld-%lld/%lld",
-             (long long) from, (long long) to, (long long) size);
+    hdrs_fmt(&h,
+             "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
+             "Accept-Ranges: bytes%s%s\r\nContent-Range: bytes %lld-%lld/%lld",
+             (int) mime.len, mime.p, etag, date, has(extra) ? "\r\n" : "",
+             has(extra) ? extra : "", (long long) from, (long long) to,
+             (long long) size);
+  } else {
+    hdrs_fmt(&h,
+             "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
+             "Accept-Ranges: bytes%s%s",
+             (int) mime.len, mime.p, etag, date, has(extra) ? "\r\n" : "",
+             has(extra) ? extra : "");
   }
-  mg_send_head(nc, status, len, headers);
+  mg_send_head(nc, status, len, h.p);
+  hdrs_free(&h);
   if (head || len == 0 || pd == NULL) {
     fclose(fp);
     return;
@@ -281,15 +350,17 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
                         const char *path, const struct mg_str mime_type,
                         const struct mg_str extra_headers) {
   struct stat st;
-  char extra[512];
+  struct hdrs h;
   FILE *fp = fopen(path, "rb");
-  snprintf(extra, sizeof(extra), "%.*s", (int) extra_headers.len, extra_headers.p);
+  const char *extra = hdrs_fmt(&h, "%.*s", (int) extra_headers.len,
+                               extra_headers.p != NULL ? extra_headers.p : "");
   if (fp == NULL || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fp != NULL) fclose(fp);
-    mg_http_send_error(nc, 404, NULL);
-    return;
+    send_error(nc, 404, NULL, extra);
+  } else {
+    serve_file(nc, hm, fp, &st, mime_type, has(extra) ? extra : NULL, 0);
   }
-  serve_file(nc, hm, fp, &st, mime_type, extra[0] != '\0' ? extra : NULL, 0);
+  hdrs_free(&h);
 }
 
 /* ---- directories ---------------------------------------------------------- */
@@ -326,8 +397,9 @@ static void list_directory(struct mg_connection *nc, struct http_message *hm,
   char **names = NULL, uri[PATH_MAX];
   size_t n = 0, cap = 0, i;
   struct mbuf out;
+  struct hdrs h;
   if (d == NULL) {
-    mg_http_send_error(nc, 403, NULL);
+    send_error(nc, 403, NULL, o->extra_headers);
     return;
   }
   while ((e = readdir(d)) != NULL) {
@@ -371,7 +443,9 @@ static void list_directory(struct mg_connection *nc, struct http_message *hm,
   }
   free(names);
   PUT(&out, "</ul></body></html>\n");
-  mg_send_head(nc, 200, (int64_t) out.len, "Content-Type: text/html; charset=utf-8");
+  mg_send_head(nc, 200, (int64_t) out.len,
+               hdrs_join(&h, "Content-Type: text/html; charset=utf-8", o->extra_headers));
+  hdrs_free(&h);
   if (mg_vcmp(&hm->method, "HEAD") != 0) mg_send(nc, out.buf, (int) out.len);
   mbuf_free(&out);
 }
@@ -497,22 +571,24 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   int status;
 
   if (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0) {
-    mg_send_head(nc, 405, 0, "Allow: GET, HEAD");
+    struct hdrs h;
+    mg_send_head(nc, 405, 0, hdrs_join(&h, "Allow: GET, HEAD", extra));
+    hdrs_free(&h);
     return;
   }
   uri = origin_path(hm->uri);
   if ((status = safe_path(&uri, rel, sizeof(rel))) != 0) {
-    mg_http_send_error(nc, status, NULL);
+    send_error(nc, status, NULL, extra);
     return;
   }
   if (real_root(opts.document_root != NULL ? opts.document_root : ".", root) != 0) {
-    mg_http_send_error(nc, 500, "no document root");
+    send_error(nc, 500, "no document root", extra);
     return;
   }
   snprintf(path, sizeof(path), "%s%s", root, rel);
   base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
   if (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern)) {
-    mg_http_send_error(nc, 404, NULL);
+    send_error(nc, 404, NULL, extra);
     return;
   }
   if ((fp = open_inside(path, root, &st)) != NULL) { /* the common case */
@@ -523,7 +599,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
       !inside(real, root)) {
     /* absent, not a regular file, or a path leaving the root: all 404 */
-    mg_http_send_error(nc, 404, NULL);
+    send_error(nc, 404, NULL, extra);
     return;
   }
   {
@@ -538,7 +614,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int) uri.len, uri.p,
                hm->query_string.p != NULL ? "?" : "", (int) hm->query_string.len,
                hm->query_string.p != NULL ? hm->query_string.p : "");
-      mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str_n(NULL, 0));
+      mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str(has(extra) ? extra : ""));
       return;
     }
     while (*p != '\0') { /* the first index file that exists */
@@ -554,11 +630,12 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       }
       p = comma != NULL ? comma + 1 : p + len;
     }
-    if (opts.enable_directory_listing != NULL &&
-        strcmp(opts.enable_directory_listing, "yes") == 0) {
+    /* As in Mongoose 6, listing is the default; only "no" turns it off. */
+    if (opts.enable_directory_listing == NULL ||
+        strcmp(opts.enable_directory_listing, "no") != 0) {
       list_directory(nc, hm, real, root, &opts);
     } else {
-      mg_http_send_error(nc, 403, NULL);
+      send_error(nc, 403, NULL, extra);
     }
   }
 }

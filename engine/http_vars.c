@@ -3,11 +3,13 @@
  * query variables, header parameters and Basic credentials.
  *
  * Everything here works on borrowed bytes and copies only into the buffers
- * the caller passes, always NUL-terminated and never past their size. When
- * a value does not fit, the buffer is left holding "" rather than a cut-off
- * value, because a truncated name or password is worse than none.
+ * the caller passes (or, for mg_http_parse_header2, one it allocates),
+ * always NUL-terminated and never past their size. When a value does not
+ * fit, the buffer is left holding "" rather than a cut-off value, because a
+ * truncated name or password is worse than none.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mongoose.h"
@@ -25,36 +27,20 @@ struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
 
 /* ---- form and query variables ----------------------------------------- */
 
-static int is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-         (c >= 'A' && c <= 'F');
-}
-
-/* Whether every '%' in v starts a complete escape. mg_url_decode reports a
- * bad escape and a short buffer the same way; checking first tells the two
- * apart, so a caller is never told to retry with a bigger buffer in vain. */
-static int escapes_ok(const char *v, size_t len) {
-  size_t i;
-  for (i = 0; i < len; i++) {
-    if (v[i] != '%') continue;
-    if (len - i < 3 || !is_hex(v[i + 1]) || !is_hex(v[i + 2])) return 0;
-    i += 2;
-  }
-  return 1;
-}
-
 /*
  * buf is "a=1&b=2": pairs split at '&', a name without '=' having an empty
  * value. Names are compared as they appear, undecoded and case-sensitive.
- * A malformed escape in the value counts as a bad argument (-3).
+ * The error codes are Mongoose 6's: -1 no source (name NULL, buf NULL or
+ * empty), -2 no destination, -3 the value cannot be decoded into dst (too
+ * small, or a malformed escape, which no size would cure), -4 not found.
  */
 int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len) {
   size_t name_len, pos = 0;
-  if (dst == NULL || dst_len == 0) return -3;
+  if (dst == NULL || dst_len == 0) return -2;
   dst[0] = '\0';
-  if (buf == NULL || name == NULL || (buf->p == NULL && buf->len > 0)) {
-    return -3;
+  if (buf == NULL || name == NULL || buf->p == NULL || buf->len == 0) {
+    return -1;
   }
   name_len = strlen(name);
 
@@ -70,19 +56,19 @@ int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
     if (key_len == name_len && memcmp(pair, name, name_len) == 0) {
       const char *v = eq == NULL ? pair + pair_len : eq + 1;
       size_t v_len = pair_len - (size_t) (v - pair);
-      int r;
-      if (!escapes_ok(v, v_len)) return -3;
-      if (v_len > INT_MAX) return -2; /* the length would not fit an int */
-      r = mg_url_decode(v, (int) v_len, dst,
-                        dst_len > INT_MAX ? INT_MAX : (int) dst_len, 1);
+      int r = -1;
+      if (v_len <= INT_MAX) {
+        r = mg_url_decode(v, (int) v_len, dst,
+                          dst_len > INT_MAX ? INT_MAX : (int) dst_len, 1);
+      }
       if (r < 0) {
-        dst[0] = '\0';
-        return -2; /* the escapes were fine, so only the room was short */
+        dst[0] = '\0'; /* a cut-off value is worse than none */
+        return -3;
       }
       return r;
     }
   }
-  return -1;
+  return -4;
 }
 
 /* ---- header parameters ------------------------------------------------ */
@@ -96,55 +82,55 @@ static int is_ws(char c) {
   return c == ' ' || c == '\t';
 }
 
+/* Values may be quoted with '"' (RFC 9110 quoted-string) or, as Mongoose 6
+ * and some senders allow, with '\''; either way a backslash takes the next
+ * byte literally. */
+static int is_quote(char c) {
+  return c == '"' || c == '\'';
+}
+
 /*
- * Copies a parameter value starting at p[0] into buf: a quoted-string
- * (backslash escapes the next byte) or a bare token up to a separator.
- * Returns its length, or 0 if it does not fit or an opening quote is never
- * closed; buf holds "" then.
+ * A parameter value starting at p[0]: a quoted string or a bare token up
+ * to a separator. Returns its unescaped length, copying it into out when
+ * out is not NULL (the caller made room), or -1 when an opening quote is
+ * never closed.
  */
-static int copy_value(const char *p, size_t len, char *buf, size_t buf_size) {
-  size_t i = 0, out = 0;
-  int quoted = len > 0 && p[0] == '"';
-  if (quoted) i++;
+static long scan_value(const char *p, size_t len, char *out) {
+  size_t i = 0, n = 0;
+  char quote = len > 0 && is_quote(p[0]) ? p[0] : '\0';
+  if (quote) i++;
   for (; i < len; i++) {
     char c = p[i];
-    if (quoted && c == '"') break;
-    if (!quoted && is_param_sep(c)) break;
-    if (quoted && c == '\\') {
+    if (quote && c == quote) break;
+    if (!quote && is_param_sep(c)) break;
+    if (quote && c == '\\') {
       if (++i == len) break; /* a dangling backslash: unterminated */
       c = p[i];
     }
-    if (out + 1 >= buf_size || out >= INT_MAX) {
-      buf[0] = '\0';
-      return 0;
-    }
-    buf[out++] = c;
+    if (out != NULL) out[n] = c;
+    n++;
   }
-  if (quoted && i == len) {
-    buf[0] = '\0';
-    return 0;
-  }
-  buf[out] = '\0';
-  return (int) out;
+  if (quote && i == len) return -1;
+  return n > INT_MAX ? -1 : (long) n;
 }
 
 /*
  * Finds var_name=value among the words of a header value such as
- * 'Digest realm="x", nonce="y", qop=auth' or 'attachment; filename="a b"'.
- * Words without '=' (the scheme, "attachment") are skipped, as are the
- * values of other parameters, quoted ones included, so that a quoted
- * 'x, name=evil' is never read as a parameter of its own.
+ * 'Digest realm="x", nonce="y", qop=auth' or 'attachment; filename="a b"'
+ * and returns where its value starts (NULL when absent). Words without '='
+ * (the scheme, "attachment") are skipped, as are the values of other
+ * parameters, quoted ones included, so that a quoted 'x, name=evil' is
+ * never read as a parameter of its own.
  */
-int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
-                         size_t buf_size) {
+static const char *find_param(const struct mg_str *hdr, const char *var_name,
+                              size_t *rest) {
   size_t i = 0, name_len;
-  if (buf == NULL || buf_size == 0) return 0;
-  buf[0] = '\0';
-  if (hdr == NULL || hdr->p == NULL || var_name == NULL) return 0;
+  const char *p;
+  if (hdr == NULL || hdr->p == NULL || var_name == NULL) return NULL;
   name_len = strlen(var_name);
+  p = hdr->p;
 
   while (i < hdr->len) {
-    const char *p = hdr->p;
     size_t start, end;
     while (i < hdr->len && is_param_sep(p[i])) i++;
     start = i;
@@ -157,11 +143,13 @@ int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
 
     if (end > start && end - start == name_len &&
         memcmp(p + start, var_name, name_len) == 0) {
-      return copy_value(p + i, hdr->len - i, buf, buf_size);
+      *rest = hdr->len - i;
+      return p + i;
     }
     /* Skip the other parameter's value. */
-    if (i < hdr->len && p[i] == '"') {
-      for (i++; i < hdr->len && p[i] != '"'; i++) {
+    if (i < hdr->len && is_quote(p[i])) {
+      char quote = p[i];
+      for (i++; i < hdr->len && p[i] != quote; i++) {
         if (p[i] == '\\') i++;
       }
       i++; /* the closing quote (or past the end) */
@@ -169,7 +157,42 @@ int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
       while (i < hdr->len && !is_param_sep(p[i])) i++;
     }
   }
-  return 0;
+  return NULL;
+}
+
+int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
+                         size_t buf_size) {
+  size_t rest = 0;
+  const char *v;
+  long n;
+  if (buf == NULL || buf_size == 0) return 0;
+  buf[0] = '\0';
+  if ((v = find_param(hdr, var_name, &rest)) == NULL) return 0;
+  n = scan_value(v, rest, NULL);
+  if (n < 0 || (size_t) n >= buf_size) return 0; /* buf keeps "" */
+  scan_value(v, rest, buf);
+  buf[n] = '\0';
+  return (int) n;
+}
+
+int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
+                          size_t buf_size) {
+  size_t rest = 0;
+  const char *v;
+  char *dst;
+  long n;
+  if (buf == NULL) return 0;
+  if (*buf != NULL && buf_size > 0) (*buf)[0] = '\0';
+  if ((v = find_param(hdr, var_name, &rest)) == NULL) return 0;
+  if ((n = scan_value(v, rest, NULL)) < 0) return 0;
+  dst = *buf;
+  if (dst == NULL || (size_t) n >= buf_size) {
+    if ((dst = (char *) malloc((size_t) n + 1)) == NULL) return 0;
+    *buf = dst;
+  }
+  scan_value(v, rest, dst);
+  dst[n] = '\0';
+  return (int) n;
 }
 
 /* ---- Basic credentials ------------------------------------------------ */
@@ -224,9 +247,14 @@ static int decode_credentials(const char *b64, size_t len,
   return k->in_pass;
 }
 
-int mg_get_http_basic_auth(struct http_message *hm, char *user,
-                           size_t user_len, char *pass, size_t pass_len) {
-  struct mg_str *h;
+/*
+ * hdr is the Authorization value. The scheme name is case-insensitive
+ * (RFC 9110 section 11.1); the credentials must be well-formed base64 with
+ * a ':' in them, and both halves must fit with their NUL: otherwise user
+ * and pass hold "" and the result is -1.
+ */
+int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
+                             char *pass, size_t pass_len) {
   struct cred_sink k;
   size_t i = 5;
 
@@ -234,24 +262,62 @@ int mg_get_http_basic_auth(struct http_message *hm, char *user,
     return -1;
   }
   user[0] = pass[0] = '\0';
-  h = mg_get_http_header(hm, "Authorization");
-  /* The scheme name is case-insensitive (RFC 9110 section 11.1). */
-  if (h == NULL || h->len < 6 || mg_ncasecmp(h->p, "Basic", 5) != 0 ||
-      h->p[5] != ' ') {
+  if (hdr == NULL || hdr->p == NULL || hdr->len < 6 ||
+      mg_ncasecmp(hdr->p, "Basic", 5) != 0 || hdr->p[5] != ' ') {
     return -1;
   }
-  while (i < h->len && h->p[i] == ' ') i++;
+  while (i < hdr->len && hdr->p[i] == ' ') i++;
 
   memset(&k, 0, sizeof(k));
   k.user = user;
   k.pass = pass;
   k.user_len = user_len;
   k.pass_len = pass_len;
-  if (!decode_credentials(h->p + i, h->len - i, &k)) {
+  if (!decode_credentials(hdr->p + i, hdr->len - i, &k)) {
     user[0] = pass[0] = '\0';
     return -1;
   }
   user[k.u] = '\0';
   pass[k.p] = '\0';
   return 0;
+}
+
+int mg_get_http_basic_auth(struct http_message *hm, char *user,
+                           size_t user_len, char *pass, size_t pass_len) {
+  struct mg_str *h = mg_get_http_header(hm, "Authorization");
+  if (h == NULL) {
+    if (user != NULL && user_len > 0) user[0] = '\0';
+    if (pass != NULL && pass_len > 0) pass[0] = '\0';
+    return -1;
+  }
+  return mg_parse_http_basic_auth(h, user, user_len, pass, pass_len);
+}
+
+/* The putc of the header writer; the room was made beforehand. */
+static void put_to_mbuf(char ch, void *user_data) {
+  mbuf_append((struct mbuf *) user_data, &ch, 1);
+}
+
+/*
+ * The ':' is written even for an empty password: RFC 7617 makes it part
+ * of the credentials, and a server splitting at it would otherwise see no
+ * password field at all. The whole line is reserved first, so that running
+ * out of memory appends nothing rather than half a header.
+ */
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf) {
+  static const char prefix[] = "Authorization: Basic ";
+  struct cs_base64_ctx ctx;
+  size_t plain = user.len + 1 + pass.len;
+  size_t need = sizeof(prefix) - 1 + (plain + 2) / 3 * 4 + 2;
+
+  if (buf->len + need > buf->size) mbuf_resize(buf, buf->len + need);
+  if (buf->len + need > buf->size) return;
+  mbuf_append(buf, prefix, sizeof(prefix) - 1);
+  cs_base64_init(&ctx, put_to_mbuf, buf);
+  cs_base64_update(&ctx, user.p, user.len);
+  cs_base64_update(&ctx, ":", 1);
+  cs_base64_update(&ctx, pass.p, pass.len);
+  cs_base64_finish(&ctx);
+  mbuf_append(buf, "\r\n", 2);
 }

@@ -81,7 +81,11 @@ static int same_addr(const union socket_address *a,
 }
 
 /* A UDP listener gives each peer address a connection of its own, created on
- * the first datagram (ACCEPT), so handlers reply with a plain mg_send(). */
+ * the first datagram (ACCEPT), so handlers reply with a plain mg_send().
+ * Like Mongoose 6, such a connection starts with MG_F_SEND_AND_CLOSE: most
+ * UDP exchanges are one request and one reply, and a peer that never comes
+ * back would otherwise hold its connection forever. A handler that wants a
+ * longer conversation clears the flag. */
 static struct mg_connection *udp_child(struct mg_connection *lc,
                                        const union socket_address *from) {
   struct mg_connection *c;
@@ -95,6 +99,7 @@ static struct mg_connection *udp_child(struct mg_connection *lc,
   c->user_data = lc->user_data;
   c->recv_mbuf_limit = lc->recv_mbuf_limit;
   c->send_mbuf_limit = lc->send_mbuf_limit;
+  c->flags = MG_F_SEND_AND_CLOSE;
   mg_conn_set_eflags(c, MG_F_UDP, 0);
   mg_conn_link(c);
   mg_call(c, NULL, MG_EV_ACCEPT, &c->sa);

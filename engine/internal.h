@@ -21,10 +21,10 @@ void mg_conn_flush(struct mg_connection *nc);
 /* Tells the iface how much of recv_mbuf the handlers consumed. */
 void mg_conn_report_consumed(struct mg_connection *nc);
 
-/* Formats into *buf (cap bytes) or, when that is too small, into a heap
- * buffer that replaces *buf (the caller frees it if it changed). Returns
- * the length, or -1 (out of memory, bad format). Consumes ap. (conn.c) */
-int mg_format(char **buf, size_t cap, const char *fmt, va_list ap);
+/* The core's printf-style senders format through the public mg_avprintf
+ * (printf.c); this older internal name stays only until every caller says
+ * mg_avprintf itself. */
+#define mg_format mg_avprintf
 
 /* Event dispatch (mgr.c): the handler, then engine flags restored. */
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,

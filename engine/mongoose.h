@@ -17,15 +17,31 @@
 #ifndef MONGOOSE_H
 #define MONGOOSE_H
 
+/* What Mongoose 6's header brought in: its programs use these names
+ * without including anything else. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,9 +49,39 @@ extern "C" {
 
 /* ---- 1. platform types ------------------------------------------------ */
 
+#define MG_VERSION "6.18"
+/* How replies the engine writes (mg_send_response_line, mg_send_head, its
+ * own error replies) name the server in their Server header. One setting
+ * for all of them, chosen when the engine is built: -DMG_SERVER_NAME='"x"'
+ * renames it, and an empty string leaves the header out. */
+#ifndef MG_SERVER_NAME
+#define MG_SERVER_NAME "Mongoose/" MG_VERSION
+#endif
+
 typedef int sock_t;
 #define INVALID_SOCKET (-1)
 typedef struct stat cs_stat_t;
+#define DIRSEP '/'
+#ifndef closesocket
+#define closesocket(x) close(x)
+#endif
+#define INT64_FMT PRId64
+#define INT64_X_FMT PRIx64
+#define SIZE_T_FMT "zu"
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
+#endif
+#ifndef WEAK
+#define WEAK __attribute__((weak))
+#endif
+#ifndef NOINLINE
+#define NOINLINE __attribute__((noinline))
+#endif
+#define to64(x) strtoll(x, NULL, 10)
+/* Mongoose 6 built without MG_ENABLE_CALLBACK_USERDATA: handlers take three
+ * arguments, and these expand to the plain forms. */
+#define MG_UD_ARG(ud)
+#define MG_CB(cb, ud) cb
 
 union socket_address {
   struct sockaddr sa;
@@ -205,7 +251,7 @@ struct mg_connection {
   void *mgr_data; /* the iface's per-connection state */
   struct mg_iface *iface;
   unsigned long flags;
-  size_t send_mbuf_limit; /* see MG_DEFAULT_SEND_MBUF_LIMIT */
+  size_t send_mbuf_limit; /* see MG_DEFAULT_SEND_MBUF_LIMIT; 0: no limit */
   /* engine-private */
   unsigned long engine_flags;  /* authoritative copy of MG_F_ENGINE_MASK bits */
   size_t recv_reported;        /* recv_mbuf.len the iface last heard of */
@@ -215,6 +261,7 @@ struct mg_connection {
   int pending_connect;         /* 1: deliver CONNECT(pending_err) next poll */
   int pending_err;
   unsigned int closing : 1;    /* CLOSE delivered or being delivered */
+  unsigned int outbound : 1;   /* made by mg_connect*, not accepted */
 };
 
 struct mg_mgr_init_opts {
@@ -388,6 +435,10 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
 struct mg_str mg_url_encode_opt(const struct mg_str src,
                                 const struct mg_str safe, unsigned int flags);
 struct mg_str mg_url_encode(const struct mg_str src);
+/* Splits [scheme://][user_info@]host[:port][path][?query][#fragment]; the
+ * parts point into uri. An IPv6 host keeps its brackets ("[::1]"), as in
+ * Mongoose 6. A part that is absent is {NULL, 0}; port 0 when none is
+ * given. 0 on success, -1 (outputs untouched) when malformed. */
 int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
                  struct mg_str *user_info, struct mg_str *host,
                  unsigned int *port, struct mg_str *path, struct mg_str *query,
@@ -395,11 +446,89 @@ int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
 /* -1: malformed ACL, 0: denied, 1: allowed. remote_ip in host byte order. */
 int mg_check_ip_acl(const char *acl, uint32_t remote_ip);
 
+/* Prints into *buf (size bytes) when it fits; otherwise points *buf at a new
+ * heap buffer, which the caller frees when it differs from the one it
+ * passed (*buf may be NULL with size 0: the result is then always on the
+ * heap). Returns the length, or -1 (out of memory, bad format; *buf is
+ * then unchanged). */
+int mg_avprintf(char **buf, size_t size, const char *fmt, va_list ap);
+int mg_asprintf(char **buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Builds "scheme://user_info@host:port/path?query#fragment" from the parts
+ * given (NULL or empty parts are left out; port 0 is left out; a host with
+ * a ':' gets brackets unless it has them) into a NUL-terminated heap
+ * string the caller frees (free(uri->p)). normalize_path resolves "." and
+ * ".." segments (mg_normalize_uri_path) and turns an empty path into "/".
+ * 0 on success, -1 (uri {NULL, 0}) when the path cannot be normalized or
+ * memory runs out. */
+int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
+                    const struct mg_str *host, unsigned int port,
+                    const struct mg_str *path, const struct mg_str *query,
+                    const struct mg_str *fragment, int normalize_path,
+                    struct mg_str *uri);
+/* Resolves "." and ".." segments of an absolute path ("/a/./b/../c" gives
+ * "/a/c", "/a/b/.." gives "/a/") into the writable buffer out->p, which
+ * holds at least in->len bytes and may be in->p itself; sets out->len (no
+ * NUL is added). 1 on success, 0 (out->len 0) when the path is empty, does
+ * not start with '/' or climbs above the root ("/a/../.."). */
+int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
+
+/* SHA-1, MD5 and base64 under the names of Mongoose 6's common library. */
+typedef struct {
+  uint32_t state[5];
+  uint64_t count; /* bytes hashed so far */
+  unsigned char buffer[64];
+} cs_sha1_ctx;
+void cs_sha1_init(cs_sha1_ctx *ctx);
+void cs_sha1_update(cs_sha1_ctx *ctx, const unsigned char *data, uint32_t len);
+void cs_sha1_final(unsigned char digest[20], cs_sha1_ctx *ctx);
+void cs_hmac_sha1(const unsigned char *key, size_t key_len,
+                  const unsigned char *text, size_t text_len,
+                  unsigned char out[20]);
+typedef struct {
+  uint32_t state[4];
+  uint64_t count; /* bytes hashed so far */
+  unsigned char buffer[64];
+} cs_md5_ctx;
+void cs_md5_init(cs_md5_ctx *ctx);
+void cs_md5_update(cs_md5_ctx *ctx, const unsigned char *data, size_t len);
+void cs_md5_final(unsigned char digest[16], cs_md5_ctx *ctx);
+/* The lowercase hex MD5 of the concatenation of (const unsigned char *,
+ * size_t) pairs, the list ending with a NULL pointer; returns buf. */
+char *cs_md5(char buf[33], ...);
+/* Lowercase hex of p[0..len) into to (2 * len + 1 bytes). */
+void cs_to_hex(char *to, const unsigned char *p, size_t len);
+typedef void (*cs_base64_putc_t)(char ch, void *user_data);
+struct cs_base64_ctx {
+  cs_base64_putc_t b64_putc;
+  unsigned char chunk[3];
+  int chunk_size;
+  void *user_data;
+};
+void cs_base64_init(struct cs_base64_ctx *ctx, cs_base64_putc_t putc,
+                    void *user_data);
+void cs_base64_update(struct cs_base64_ctx *ctx, const char *str, size_t len);
+void cs_base64_finish(struct cs_base64_ctx *ctx);
+/* dst gets 4 * ((src_len + 2) / 3) + 1 bytes, NUL-terminated. */
+void cs_base64_encode(const unsigned char *src, int src_len, char *dst);
+void cs_fprint_base64(FILE *f, const unsigned char *src, int src_len);
+/* Decodes up to len bytes of s into dst (NUL-terminated); returns how many
+ * input bytes it used (it stops at the first byte that is not base64) and
+ * stores the decoded length in *dec_len when it is not NULL. */
+int cs_base64_decode(const unsigned char *s, int len, char *dst, int *dec_len);
+
 /* Platform helpers (native code, engine/os_posix.c). */
 int mg_socketpair(sock_t sp[2], int sock_type);
 void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param);
 int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len);
 int mg_stat(const char *path, cs_stat_t *st);
+FILE *mg_fopen(const char *path, const char *mode);
+int mg_open(const char *path, int flag, int mode);
+/* The local (or, with MG_SOCK_STRINGIFY_REMOTE, the peer's) address of a
+ * socket as mg_sock_addr_to_str prints it; "" when it has no IPv4 or IPv6
+ * address or the text does not fit. */
+void mg_sock_to_str(sock_t sock, char *buf, size_t len, int flags);
 
 /* ---- 7. HTTP and WebSocket --------------------------------------------- */
 
@@ -410,6 +539,27 @@ int mg_stat(const char *path, cs_stat_t *st);
 #define MG_EV_WEBSOCKET_HANDSHAKE_DONE 112    /* struct http_message * */
 #define MG_EV_WEBSOCKET_FRAME 113             /* struct websocket_message * */
 #define MG_EV_WEBSOCKET_CONTROL_FRAME 114     /* struct websocket_message * */
+/* Server-side includes are not served; the numbers are reserved. */
+#define MG_EV_SSI_CALL 105
+#define MG_EV_SSI_CALL_CTX 106
+/* A multipart/form-data request, streamed part by part (never buffered
+ * whole): MULTIPART_REQUEST (struct http_message *, the head), then for
+ * each part PART_BEGIN, PART_DATA (as it arrives), PART_END, and at the
+ * end MULTIPART_REQUEST_END, all with struct mg_http_multipart_part *. */
+#define MG_EV_HTTP_MULTIPART_REQUEST 121
+#define MG_EV_HTTP_PART_BEGIN 122
+#define MG_EV_HTTP_PART_DATA 123
+#define MG_EV_HTTP_PART_END 124
+#define MG_EV_HTTP_MULTIPART_REQUEST_END 125
+
+struct mg_http_multipart_part {
+  const char *file_name; /* the part's filename parameter, or "" */
+  const char *var_name;  /* the part's name parameter, or "" */
+  struct mg_str data;    /* PART_DATA: this piece of the part's data */
+  int status;            /* PART_END, REQUEST_END: 0 ok, < 0 an error */
+  void *user_data;       /* the handler's own, kept across the events */
+  size_t num_data_consumed; /* PART_DATA: set by the handler (see below) */
+};
 
 #ifndef MG_MAX_HTTP_HEADERS
 #define MG_MAX_HTTP_HEADERS 40
@@ -443,21 +593,48 @@ struct websocket_message {
 #define WEBSOCKET_DONT_FIN 0x100
 
 /* Returns the header length (through the blank line) when the headers are
- * complete, 0 when more bytes are needed, -1 when the message is malformed.
- * Fills hm; hm->body spans the Content-Length (or what is there so far). */
+ * complete, 0 when more bytes are needed, -1 when the message is malformed
+ * (a reply's status outside 100..599 included). Fills hm; hm->body spans
+ * the Content-Length (or what is there so far). Empty lines before the
+ * request or status line are skipped: they count in the returned length,
+ * and hm->message starts after them. */
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req);
 struct mg_str *mg_get_http_header(struct http_message *hm, const char *name);
-/* A variable of a query string or form body: its decoded length, -1 if
- * absent, -2 if dst is too small (dst then holds ""), -3 bad arguments. */
+/* A variable of a query string or form body ("a=1&b=2", name matched
+ * case-sensitively), URL-decoded into dst: its decoded length; -1 when
+ * name is NULL or buf is NULL or empty; -2 when dst is NULL or dst_len 0;
+ * -3 when the value does not fit in dst with its NUL or has a malformed
+ * %-escape; -4 when there is no such variable. dst holds "" on failure
+ * whenever it is usable. */
 int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len);
-/* A parameter of a header value ('realm="x", nonce=y'): its length, 0 when
- * absent or when buf is too small (buf then holds ""). */
+/* A parameter of a header value (realm="x", nonce=y, q='z'): the
+ * value may be double-quoted, single-quoted or bare; in quotes a backslash
+ * escapes the next byte. Returns its length, 0 when absent or when buf is
+ * too small (buf then holds ""). */
 int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size);
+/* As mg_http_parse_header, into *buf when the value fits in buf_size bytes,
+ * else into a new heap buffer that replaces *buf (the caller frees it when
+ * it changed). Returns the value's length, 0 when absent. */
+int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
+                          size_t buf_size);
 /* 0 and user/pass filled for "Authorization: Basic ...", else -1. */
 int mg_get_http_basic_auth(struct http_message *hm, char *user,
                            size_t user_len, char *pass, size_t pass_len);
+/* The same from the header's value ("Basic dXNlcjpwYXNz"). */
+int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
+                             char *pass, size_t pass_len);
+/* Appends "Authorization: Basic <base64 of user:pass>\r\n" to buf. */
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf);
+/* One part of a buffered multipart/form-data body: fills the names and
+ * points *chunk at the part's data. Returns how many bytes of buf the part
+ * took (the offset of the next part), 0 when there is no further part. */
+size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
+                          size_t var_name_len, char *file_name,
+                          size_t file_name_len, const char **chunk,
+                          size_t *chunk_len);
 
 /* Limits a server or client connection enforces (and a listener hands to
  * the connections it accepts). A zero field keeps the default. */
@@ -493,7 +670,7 @@ struct mg_serve_http_opts {
   const char *per_directory_auth_file;
   const char *auth_domain;
   const char *global_auth_file;
-  const char *enable_directory_listing; /* "yes" to list */
+  const char *enable_directory_listing; /* "no" stops listings */
   const char *ssi_pattern;
   const char *ip_acl;
   const char *url_rewrites;
@@ -503,7 +680,9 @@ struct mg_serve_http_opts {
   const char *cgi_file_pattern;
   const char *cgi_interpreter;
   const char *custom_mime_types; /* ".txt=text/plain; charset=utf-8,.x=y/z" */
-  const char *extra_headers;     /* added to every reply: "X-A: 1\r\nX-B: 2" */
+  /* Added to every reply mg_serve_http writes, files, listings and errors
+   * alike: "X-A: 1\r\nX-B: 2" */
+  const char *extra_headers;
   time_t fixed_mtime; /* nonzero: every file's time (deterministic replays) */
 };
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
@@ -528,6 +707,15 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
                            const struct mg_str extra_headers);
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
                                mg_event_handler_t handler);
+
+/* Where an upload goes: the local path for a part's file name (heap memory
+ * the engine frees), or a NULL p to refuse the part (403). */
+typedef struct mg_str (*mg_fu_fname_fn)(struct mg_connection *nc,
+                                        struct mg_str fname);
+/* Handles the MG_EV_HTTP_PART_* events of an upload: writes each file part
+ * where fn says and answers 200 with a summary, or an error status. */
+void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
+                            mg_fu_fname_fn local_name_fn);
 
 struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
                                       mg_event_handler_t event_handler,

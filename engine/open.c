@@ -4,6 +4,11 @@
  * A bad address is the only failure reported synchronously (NULL and an
  * error string). Everything that can go wrong later - resolution, refusal,
  * timeouts - arrives as MG_EV_CONNECT with an errno, followed by CLOSE.
+ *
+ * The error strings are Mongoose 6's words, fixed texts a program may
+ * compare against: "cannot parse address", "failed to open listener",
+ * "failed to create connection". The errno of a failed listen stays in
+ * errno for a program that wants the detail.
  */
 #include <errno.h>
 #include <string.h>
@@ -38,16 +43,14 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
   parsed = address != NULL
                ? mg_parse_address(address, &sa, &proto, host, sizeof(host))
                : -1;
-  if (parsed < 0) {
-    set_error(opts.error_string, "invalid address");
-    return NULL;
-  }
-  if (parsed == 0) {
-    set_error(opts.error_string, "bind needs a numeric address");
+  /* A listener needs a numeric address: resolving a name would block, and
+   * nothing in the core may. A host name is refused as unparsable. */
+  if (parsed <= 0) {
+    set_error(opts.error_string, "cannot parse address");
     return NULL;
   }
   if (iface == NULL || (nc = mg_conn_new(mgr, iface, handler)) == NULL) {
-    set_error(opts.error_string, "out of memory");
+    set_error(opts.error_string, "failed to create connection");
     return NULL;
   }
   nc->sa = sa;
@@ -56,9 +59,18 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
   err = proto == SOCK_DGRAM ? iface->vtable->listen_udp(nc, &sa)
                             : iface->vtable->listen_tcp(nc, &sa);
   if (err != 0) {
-    set_error(opts.error_string, strerror(err));
+    set_error(opts.error_string, "failed to open listener");
     mg_conn_discard(nc);
+    errno = err;
     return NULL;
+  }
+  /* Port 0 lets the system choose; a program learns which through nc->sa,
+   * as mg_conn_addr_to_str shows it. */
+  if (iface->vtable->get_conn_addr != NULL) {
+    union socket_address bound;
+    memset(&bound, 0, sizeof(bound));
+    iface->vtable->get_conn_addr(nc, 0, &bound);
+    if (bound.sa.sa_family != 0) nc->sa = bound;
   }
   mg_conn_set_eflags(nc, MG_F_LISTENING | (proto == SOCK_DGRAM ? MG_F_UDP : 0),
                      0);
@@ -102,13 +114,14 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
                ? mg_parse_address(address, &sa, &proto, host, sizeof(host))
                : -1;
   if (parsed < 0) {
-    set_error(opts.error_string, "invalid address");
+    set_error(opts.error_string, "cannot parse address");
     return NULL;
   }
   if (iface == NULL || (nc = mg_conn_new(mgr, iface, handler)) == NULL) {
-    set_error(opts.error_string, "out of memory");
+    set_error(opts.error_string, "failed to create connection");
     return NULL;
   }
+  nc->outbound = 1;
   nc->sa = sa;
   nc->user_data = opts.user_data;
   nc->flags = opts.flags & ~MG_F_ENGINE_MASK;
@@ -142,7 +155,7 @@ struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
   struct mg_iface *iface = pick_iface(mgr, opts.iface);
   struct mg_connection *nc;
   if (iface == NULL || (nc = mg_conn_new(mgr, iface, handler)) == NULL) {
-    set_error(opts.error_string, "out of memory");
+    set_error(opts.error_string, "failed to create connection");
     return NULL;
   }
   nc->user_data = opts.user_data;

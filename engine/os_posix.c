@@ -1,8 +1,10 @@
 /*
  * os_posix.c - the platform helpers of the API that are not part of an
- * iface: socket pairs, threads, a blocking name lookup, stat().
+ * iface: socket pairs, threads, a blocking name lookup, files, the address
+ * of a raw socket, base64 onto a stdio stream.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <string.h>
@@ -41,3 +43,39 @@ int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len) {
 }
 
 int mg_stat(const char *path, cs_stat_t *st) { return stat(path, st); }
+
+FILE *mg_fopen(const char *path, const char *mode) { return fopen(path, mode); }
+
+int mg_open(const char *path, int flag, int mode) {
+  return open(path, flag, (mode_t) mode);
+}
+
+/* For a socket the engine does not manage (no connection, no iface to
+ * ask), hence the direct calls. A socket that is not IPv4 or IPv6 (a Unix
+ * socket pair, say) has no address in this format and prints as "". */
+void mg_sock_to_str(sock_t sock, char *buf, size_t len, int flags) {
+  union socket_address sa;
+  socklen_t slen = sizeof(sa);
+  int r;
+  if (buf == NULL || len == 0) return;
+  buf[0] = '\0';
+  memset(&sa, 0, sizeof(sa));
+  r = (flags & MG_SOCK_STRINGIFY_REMOTE) ? getpeername(sock, &sa.sa, &slen)
+                                          : getsockname(sock, &sa.sa, &slen);
+  if (r != 0) return;
+  if (sa.sa.sa_family != AF_INET && sa.sa.sa_family != AF_INET6) return;
+  if (mg_sock_addr_to_str(&sa, buf, len, flags) < 0) buf[0] = '\0';
+}
+
+/* Writing to a stdio stream is file I/O, which the core leaves to this
+ * side; the encoding itself is the core's streaming encoder. */
+static void put_to_file(char ch, void *user_data) {
+  fputc(ch, (FILE *) user_data);
+}
+
+void cs_fprint_base64(FILE *f, const unsigned char *src, int src_len) {
+  struct cs_base64_ctx ctx;
+  cs_base64_init(&ctx, put_to_file, f);
+  if (src_len > 0) cs_base64_update(&ctx, (const char *) src, (size_t) src_len);
+  cs_base64_finish(&ctx);
+}

@@ -1,9 +1,10 @@
 /*
- * sha1.c - SHA-1 (FIPS 180-4, section 6.1) and the WebSocket accept key.
+ * sha1.c - SHA-1 (FIPS 180-4, section 6.1), HMAC-SHA1 (RFC 2104) and the
+ * WebSocket accept key.
  *
- * SHA-1 is no longer a safe hash, but RFC 6455 fixes it for the opening
- * handshake, where it only proves that the server understood the request;
- * nothing here relies on it for security.
+ * SHA-1 is no longer collision resistant, but RFC 6455 fixes it for the
+ * opening handshake, where it only proves that the server understood the
+ * request, and HMAC's security does not rest on collision resistance.
  *
  * The context buffers a partial 64-byte block, so input can arrive in pieces
  * of any size and the digest is the same as for one call with all of it.
@@ -80,58 +81,59 @@ static void sha1_block(uint32_t h[5], const unsigned char *block) {
   h[4] += e;
 }
 
-void sha1_init(struct sha1_ctx *c) {
+void cs_sha1_init(cs_sha1_ctx *c) {
   /* The initial hash value H(0) of FIPS 180-4 section 5.3.1. */
-  c->h[0] = 0x67452301u;
-  c->h[1] = 0xefcdab89u;
-  c->h[2] = 0x98badcfeu;
-  c->h[3] = 0x10325476u;
-  c->h[4] = 0xc3d2e1f0u;
-  c->bytes = 0;
-  c->used = 0;
+  c->state[0] = 0x67452301u;
+  c->state[1] = 0xefcdab89u;
+  c->state[2] = 0x98badcfeu;
+  c->state[3] = 0x10325476u;
+  c->state[4] = 0xc3d2e1f0u;
+  c->count = 0;
 }
 
-void sha1_update(struct sha1_ctx *c, const void *data, size_t len) {
-  const unsigned char *p = (const unsigned char *) data;
-  /* Nothing to do, and data may then be NULL, which memcpy must not get. */
+/* The bytes of a partly filled block are not stored separately: they are
+ * always the count modulo the block size. */
+static void sha1_feed(cs_sha1_ctx *c, const unsigned char *p, size_t len) {
+  size_t used = (size_t) (c->count % sizeof(c->buffer));
+  /* Nothing to do, and p may then be NULL, which memcpy must not get. */
   if (len == 0) return;
-  c->bytes += len;
+  c->count += len;
 
   /* Top up a block left partly filled by an earlier call first. */
-  if (c->used > 0) {
-    size_t take = sizeof(c->block) - c->used;
+  if (used > 0) {
+    size_t take = sizeof(c->buffer) - used;
     if (take > len) take = len;
-    memcpy(c->block + c->used, p, take);
-    c->used += take;
+    memcpy(c->buffer + used, p, take);
+    used += take;
     p += take;
     len -= take;
-    if (c->used < sizeof(c->block)) return;
-    sha1_block(c->h, c->block);
-    c->used = 0;
+    if (used < sizeof(c->buffer)) return;
+    sha1_block(c->state, c->buffer);
   }
 
   /* Whole blocks straight from the caller's memory, without a copy. */
-  while (len >= sizeof(c->block)) {
-    sha1_block(c->h, p);
-    p += sizeof(c->block);
-    len -= sizeof(c->block);
+  while (len >= sizeof(c->buffer)) {
+    sha1_block(c->state, p);
+    p += sizeof(c->buffer);
+    len -= sizeof(c->buffer);
   }
 
-  /* Keep the tail for the next call (or for sha1_final). */
-  if (len > 0) {
-    memcpy(c->block, p, len);
-    c->used = len;
-  }
+  /* Keep the tail for the next call (or for cs_sha1_final). */
+  if (len > 0) memcpy(c->buffer, p, len);
 }
 
-void sha1_final(struct sha1_ctx *c, unsigned char digest[20]) {
+void cs_sha1_update(cs_sha1_ctx *c, const unsigned char *data, uint32_t len) {
+  sha1_feed(c, data, len);
+}
+
+void cs_sha1_final(unsigned char digest[20], cs_sha1_ctx *c) {
   /* Padding (FIPS 180-4 5.1.1): a 1 bit, zeros up to 56 bytes into a block,
    * then the message length in bits as a 64-bit big-endian number. The
-   * length is captured first because sha1_update below would count the
-   * padding bytes too. */
-  uint64_t bits = c->bytes * 8;
+   * length is captured first because feeding the padding counts it too. */
+  uint64_t bits = c->count * 8;
+  size_t used = (size_t) (c->count % sizeof(c->buffer));
   unsigned char pad[72];
-  size_t padlen = (c->used < 56 ? 56 : 120) - c->used;
+  size_t padlen = (used < 56 ? 56 : 120) - used;
   unsigned i;
 
   memset(pad, 0, sizeof(pad));
@@ -139,19 +141,53 @@ void sha1_final(struct sha1_ctx *c, unsigned char digest[20]) {
   for (i = 0; i < 8; i++) {
     pad[padlen + i] = (unsigned char) (bits >> (56 - 8 * i));
   }
-  sha1_update(c, pad, padlen + 8);
+  sha1_feed(c, pad, padlen + 8);
 
-  for (i = 0; i < 5; i++) store_be32(digest + 4 * i, c->h[i]);
+  for (i = 0; i < 5; i++) store_be32(digest + 4 * i, c->state[i]);
+}
+
+/*
+ * HMAC (RFC 2104) over SHA-1: H(K ^ opad, H(K ^ ipad, text)), with a key
+ * longer than the 64-byte block first replaced by its own hash, and a
+ * shorter one zero-padded to the block.
+ */
+void cs_hmac_sha1(const unsigned char *key, size_t key_len,
+                  const unsigned char *text, size_t text_len,
+                  unsigned char out[20]) {
+  unsigned char k[64], pad[64], inner[20];
+  cs_sha1_ctx c;
+  size_t i;
+
+  memset(k, 0, sizeof(k));
+  if (key_len > sizeof(k)) {
+    cs_sha1_init(&c);
+    sha1_feed(&c, key, key_len);
+    cs_sha1_final(k, &c);
+  } else if (key_len > 0) {
+    memcpy(k, key, key_len);
+  }
+
+  for (i = 0; i < sizeof(pad); i++) pad[i] = k[i] ^ 0x36;
+  cs_sha1_init(&c);
+  sha1_feed(&c, pad, sizeof(pad));
+  sha1_feed(&c, text, text_len);
+  cs_sha1_final(inner, &c);
+
+  for (i = 0; i < sizeof(pad); i++) pad[i] = k[i] ^ 0x5c;
+  cs_sha1_init(&c);
+  sha1_feed(&c, pad, sizeof(pad));
+  sha1_feed(&c, inner, sizeof(inner));
+  cs_sha1_final(out, &c);
 }
 
 void ws_accept_key(const char *key, size_t key_len, char out[29]) {
-  struct sha1_ctx c;
+  cs_sha1_ctx c;
   unsigned char digest[20];
 
-  sha1_init(&c);
-  sha1_update(&c, key, key_len);
-  sha1_update(&c, ws_guid, sizeof(ws_guid) - 1);
-  sha1_final(&c, digest);
+  cs_sha1_init(&c);
+  sha1_feed(&c, (const unsigned char *) key, key_len);
+  sha1_feed(&c, (const unsigned char *) ws_guid, sizeof(ws_guid) - 1);
+  cs_sha1_final(digest, &c);
   /* 20 bytes encode to 28 characters (the last group padded with one '='),
    * and the encoder adds the NUL: exactly the 29 bytes of out. */
   mg_base64_encode(digest, (int) sizeof(digest), out);

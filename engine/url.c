@@ -1,6 +1,6 @@
 /*
- * url.c - percent-encoding (RFC 3986 section 2.1) and splitting a URI into
- * its parts.
+ * url.c - percent-encoding (RFC 3986 section 2.1), splitting a URI into
+ * its parts and putting parts together again, dot segments resolved.
  *
  * Decoding is strict about escapes: a '%' not followed by two hex digits is
  * an error rather than literal text, because guessing there is how two
@@ -147,9 +147,12 @@ static int parse_authority(struct mg_str a, struct mg_str *user_info,
   }
 
   if (hostport.len > 0 && hostport.p[0] == '[') {
-    /* Inside brackets ':' belongs to the address, not to the port. */
-    struct mg_str inner = mg_mk_str_n(hostport.p + 1, hostport.len - 1);
-    if (!cut_at(&inner, ']', host, &rest)) return -1;
+    /* Inside brackets ':' belongs to the address, not to the port. The
+     * brackets stay part of the host, as in Mongoose 6: "[::1]" can then be
+     * put back into a URI or a Host header as it is. */
+    struct mg_str inner = mg_mk_str_n(hostport.p + 1, hostport.len - 1), addr;
+    if (!cut_at(&inner, ']', &addr, &rest)) return -1;
+    *host = mg_mk_str_n(hostport.p, addr.len + 2);
     if (rest.len == 0) return 0;
     if (rest.p[0] != ':') return -1;
     return parse_port(mg_mk_str_n(rest.p + 1, rest.len - 1), port);
@@ -209,5 +212,115 @@ int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
   if (path != NULL) *path = rp;
   if (query != NULL) *query = rq;
   if (fragment != NULL) *fragment = rf;
+  return 0;
+}
+
+/* ---- dot segments and assembly ---------------------------------------- */
+
+/*
+ * One pass over the segments, writing at o what survives. The output never
+ * runs ahead of the input (each segment is written no longer than it was
+ * read, and after it), which is what lets out->p be in->p.
+ *
+ * Unlike RFC 3986's remove_dot_segments, a ".." with nothing left to remove
+ * is an error rather than ignored: a request path climbing above the root
+ * is an attack on whatever maps the path onto files, not a typo.
+ */
+int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
+  const char *src = in->p;
+  char *dst = (char *) out->p;
+  size_t len = in->len, i = 0, o = 0;
+
+  if (len == 0 || src[0] != '/') {
+    out->len = 0;
+    return 0;
+  }
+  while (i < len) {
+    /* src[i] is the '/' before a segment. */
+    size_t start = i + 1, end = start, seg_len;
+    int last;
+    while (end < len && src[end] != '/') end++;
+    seg_len = end - start;
+    last = end == len;
+    if (seg_len == 1 && src[start] == '.') {
+      if (last) dst[o++] = '/';
+    } else if (seg_len == 2 && src[start] == '.' && src[start + 1] == '.') {
+      if (o == 0) {
+        out->len = 0;
+        return 0;
+      }
+      while (o > 0 && dst[o - 1] != '/') o--;
+      o--; /* the '/' that began the removed segment */
+      if (last) dst[o++] = '/';
+    } else {
+      dst[o++] = '/';
+      memmove(dst + o, src + start, seg_len);
+      o += seg_len;
+    }
+    i = end;
+  }
+  if (o == 0) dst[o++] = '/';
+  out->len = o;
+  return 1;
+}
+
+static size_t part_len(const struct mg_str *s) {
+  return s != NULL && s->p != NULL ? s->len : 0;
+}
+
+static char *put(char *d, const char *s, size_t len) {
+  memcpy(d, s, len);
+  return d + len;
+}
+
+/*
+ * The result is allocated once: every part's length is known up front,
+ * and normalizing only ever shortens a path, so it happens in place in the
+ * result. An empty path becomes "/" when normalizing, as a URI with an
+ * authority has no other way to name the root.
+ */
+int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
+                    const struct mg_str *host, unsigned int port,
+                    const struct mg_str *path, const struct mg_str *query,
+                    const struct mg_str *fragment, int normalize_path,
+                    struct mg_str *uri) {
+  size_t sl = part_len(scheme), ul = part_len(user_info), hl = part_len(host);
+  size_t pl = part_len(path), ql = part_len(query), fl = part_len(fragment);
+  /* An IPv6 literal needs brackets, or its ':'s would read as a port. */
+  int bracket = hl > 0 && host->p[0] != '[' && memchr(host->p, ':', hl) != NULL;
+  char *buf, *d;
+
+  uri->p = NULL;
+  uri->len = 0;
+  /* ":65535" is at most 11 bytes even for a 32-bit port; 1 more for a "/"
+   * standing in for an empty path, and the NUL. */
+  buf = (char *) malloc(sl + 3 + ul + 1 + hl + 2 + 11 + pl + 1 + ql + 1 + fl +
+                        1 + 1);
+  if (buf == NULL) return -1;
+  d = buf;
+  if (sl > 0) d = put(put(d, scheme->p, sl), "://", 3);
+  if (ul > 0) d = put(put(d, user_info->p, ul), "@", 1);
+  if (bracket) *d++ = '[';
+  if (hl > 0) d = put(d, host->p, hl);
+  if (bracket) *d++ = ']';
+  if (port != 0) d += sprintf(d, ":%u", port);
+  if (pl > 0 && normalize_path) {
+    struct mg_str p = mg_mk_str_n(d, pl);
+    memcpy(d, path->p, pl);
+    if (!mg_normalize_uri_path(&p, &p)) {
+      free(buf);
+      return -1;
+    }
+    d += p.len;
+  } else if (pl > 0) {
+    d = put(d, path->p, pl);
+  } else if (normalize_path) {
+    *d++ = '/';
+  }
+  if (ql > 0) d = put(put(d, "?", 1), query->p, ql);
+  if (fl > 0) d = put(put(d, "#", 1), fragment->p, fl);
+  *d = '\0';
+  uri->p = buf;
+  uri->len = (size_t) (d - buf);
   return 0;
 }

@@ -98,10 +98,11 @@ static void on_control(struct mg_connection *nc, struct http_pd *pd, int op,
       return;
     }
   }
+  /* RFC 6455 5.5.2: the PONG answers this PING, so it goes out ahead of
+   * whatever the handler sends on seeing it. */
+  if (op == WEBSOCKET_OP_PING) mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, data, len);
   if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, &wm);
-  if (op == WEBSOCKET_OP_PING) {
-    mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, data, len);
-  } else if (op == WEBSOCKET_OP_CLOSE) {
+  if (op == WEBSOCKET_OP_CLOSE) {
     pd->ws_close_received = 1;
     /* Echo the peer's code (an empty CLOSE is echoed empty), then close. */
     if (!pd->ws_close_sent) {
@@ -218,17 +219,18 @@ int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm) {
   if (ver == NULL || mg_vcmp(ver, "13") != 0) {
     /* RFC 6455 4.2.2: name the version we speak. */
     struct http_pd *pd = mg_http_pd(nc);
-    mg_printf(nc, "%s",
-              "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
-              "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    mg_printf(nc,
+              "HTTP/1.1 426 Upgrade Required\r\n%sSec-WebSocket-Version: 13\r\n"
+              "Content-Length: 0\r\nConnection: close\r\n\r\n",
+              MG_SERVER_HEADER);
     if (pd != NULL) pd->replied = 1;
     return -1;
   }
   ws_accept_key(key->p, key->len, accept);
   mg_printf(nc,
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "HTTP/1.1 101 Switching Protocols\r\n%sUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
-            accept);
+            MG_SERVER_HEADER, accept);
   return 0;
 }
 

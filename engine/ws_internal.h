@@ -1,6 +1,7 @@
 /*
- * ws_internal.h - WebSocket framing (RFC 6455) and what it needs: SHA-1 for
- * the handshake, incremental UTF-8 validation, close-code rules.
+ * ws_internal.h - WebSocket framing (RFC 6455) and what it needs: the
+ * handshake's accept key (SHA-1 itself is public: cs_sha1_* in mongoose.h),
+ * incremental UTF-8 validation, close-code rules.
  */
 #ifndef MG_WS_INTERNAL_H
 #define MG_WS_INTERNAL_H
@@ -43,16 +44,6 @@ uint32_t ws_utf8_feed(uint32_t state, const unsigned char *s, size_t n);
 /* A close code a peer may send (RFC 6455 7.4): 1000-1003, 1007-1014,
  * 3000-4999. */
 int ws_close_code_valid(int code);
-
-struct sha1_ctx {
-  uint32_t h[5];
-  uint64_t bytes;
-  unsigned char block[64];
-  size_t used;
-};
-void sha1_init(struct sha1_ctx *c);
-void sha1_update(struct sha1_ctx *c, const void *data, size_t len);
-void sha1_final(struct sha1_ctx *c, unsigned char digest[20]);
 
 /* Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + GUID)),
  * 28 characters and a NUL. */

@@ -17,7 +17,12 @@ static int s_quiet; /* as a scenario app: the trace shows the frames */
 static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
   switch (ev) {
     case MG_EV_WEBSOCKET_HANDSHAKE_DONE: {
+      struct http_message *hm = (struct http_message *) ev_data;
       int i;
+      if (hm->resp_code != 101) { /* refused: the engine closes */
+        if (!s_quiet) fprintf(stderr, "handshake refused: %d\n", hm->resp_code);
+        break;
+      }
       for (i = 0; i < s_count; i++) {
         mg_send_websocket_frame(nc, WEBSOCKET_OP_TEXT, s_messages[i],
                                 strlen(s_messages[i]));

@@ -56,10 +56,10 @@
 
 #include "http_internal.h"
 
-#define MAX_INPUT 8192
+#define DIFF_MAX_INPUT 8192
 /* A field line takes at least two bytes ("a:" and LF), so this many can
- * never be exceeded by an input of MAX_INPUT bytes. */
-#define MAX_FIELDS (MAX_INPUT / 2 + 1)
+ * never be exceeded by an input of DIFF_MAX_INPUT bytes. */
+#define MAX_FIELDS (DIFF_MAX_INPUT / 2 + 1)
 
 enum verdict { V_MORE, V_ACCEPT, V_REJECT };
 
@@ -127,7 +127,7 @@ struct ours {
   size_t end;             /* ACCEPT: where the message ends */
   const char *body;
   size_t body_len;
-  char chunked[MAX_INPUT]; /* the decoded chunked body */
+  char chunked[DIFF_MAX_INPUT]; /* the decoded chunked body */
 };
 
 /* Diagnoses a chunk that mg_http_parse_chunk refused, from its bytes: the
@@ -267,20 +267,20 @@ struct theirs {
   size_t consumed; /* what http_parser_execute returned */
   int headers_done, done;
   int last; /* the previous header callback: 0 none, 1 name, 2 value */
-  char url[MAX_INPUT];
+  char url[DIFF_MAX_INPUT];
   size_t url_len;
-  char arena[MAX_INPUT]; /* names and values of the fields */
+  char arena[DIFF_MAX_INPUT]; /* names and values of the fields */
   size_t arena_len;
   struct field fields[MAX_FIELDS];
   int nfields;
-  char body[MAX_INPUT];
+  char body[DIFF_MAX_INPUT];
   size_t body_len;
 };
 
 /* Every piece a callback hands over is a part of the input, and the parts
  * do not overlap, so none of these buffers can overflow; checked anyway. */
 static void append(char *buf, size_t *len, const char *p, size_t n) {
-  if (n > MAX_INPUT - *len) {
+  if (n > DIFF_MAX_INPUT - *len) {
     fprintf(stderr, "http_diff: callback data larger than the input\n");
     abort();
   }
@@ -429,7 +429,7 @@ static int str_eq(struct mg_str a, struct mg_str b) {
 }
 
 /* Our request target as one string: uri, then '?' and the query string
- * when the target had a '?'. Written into buf (MAX_INPUT bytes). */
+ * when the target had a '?'. Written into buf (DIFF_MAX_INPUT bytes). */
 static struct mg_str our_target(const struct ours *o, char *buf) {
   size_t len = o->hm.uri.len;
   memcpy(buf, o->hm.uri.p, len);
@@ -628,7 +628,7 @@ static int target_ok(struct mg_str method, const char *s, size_t n) {
 #define MAX_DEPTH 32
 
 static struct ours edited_ours[MAX_DEPTH];
-static char edited[MAX_DEPTH][MAX_INPUT];
+static char edited[MAX_DEPTH][DIFF_MAX_INPUT];
 
 /* Replaces s[at..at+cut) with ins[0..len) (len <= cut), runs our parser on
  * that and compares it with http_parser's result on the original input:
@@ -1310,7 +1310,7 @@ static int rule_framing_fields_in_trailer(const struct ctx *c) {
  * but takes any VCHAR inside it; http_parser refuses (some of) the targets
  * that break the RFC 3986 grammar. */
 static int rule_lenient_target_bytes(const struct ctx *c) {
-  char buf[MAX_INPUT];
+  char buf[DIFF_MAX_INPUT];
   struct mg_str target;
   if (!they_reject(c, HPE_INVALID_URL)) return 0;
   target = our_target(c->o, buf);
@@ -1328,7 +1328,7 @@ static int rule_lenient_target_form(const struct ctx *c) {
 /* http_parser's URL grammar is narrower than RFC 3986 in places (a scheme
  * of letters only, its own set of userinfo and host bytes). */
 static int rule_http_parser_url_grammar(const struct ctx *c) {
-  char buf[MAX_INPUT];
+  char buf[DIFF_MAX_INPUT];
   struct mg_str target;
   if (!they_reject(c, HPE_INVALID_URL)) return 0;
   target = our_target(c->o, buf);
@@ -1527,7 +1527,7 @@ static void print_str(const char *label, struct mg_str s) {
 
 /* The details of a mismatch between two accepted messages. */
 static void print_mismatch(const struct ctx *c) {
-  char buf[MAX_INPUT];
+  char buf[DIFF_MAX_INPUT];
   const struct ours *o = c->o;
   const struct theirs *t = c->t;
   switch (c->kind) {
@@ -1596,7 +1596,7 @@ static int differ(struct ctx *c, enum diff_kind kind, int index) {
 /* All differences between our result and http_parser's: true when every
  * one is explained. */
 static int compare(struct ctx *c) {
-  char buf[MAX_INPUT];
+  char buf[DIFF_MAX_INPUT];
   const struct ours *o = c->o;
   const struct theirs *t = c->t;
   int i, common;
@@ -1640,7 +1640,7 @@ static struct theirs theirs;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct ctx c;
   const char *s = (const char *) data;
-  if (size > MAX_INPUT) return 0;
+  if (size > DIFF_MAX_INPUT) return 0;
   run_ours(s, size, &ours);
   run_theirs(s, size, &theirs);
   memset(&c, 0, sizeof(c));

@@ -102,20 +102,37 @@ static struct sim_sock *attach(struct mg_connection *nc, enum sock_kind kind) {
   return sk;
 }
 
+static int simif_in_use(const struct sim *s, enum sock_kind kind,
+                        const union socket_address *sa) {
+  size_t i;
+  for (i = 0; i < s->nsocks; i++) {
+    const struct sim_sock *o = s->socks[i];
+    if (o != NULL && o->kind == kind && sim_addr_eq(&o->local, sa)) return 1;
+  }
+  return 0;
+}
+
+/* Port 0 takes the next free port of the same counter that numbers the
+ * engine's outgoing connections: the choice depends only on what the run
+ * did before, so traces still replay exactly. */
 static int simif_listen(struct mg_connection *nc, union socket_address *sa,
                         enum sock_kind kind) {
   struct sim *s = sim_of(nc->iface);
   struct sim_sock *sk;
+  union socket_address local = *sa;
   char who[16], addr[64];
-  size_t i;
-  for (i = 0; i < s->nsocks; i++) {
-    struct sim_sock *o = s->socks[i];
-    if (o != NULL && o->kind == kind && sim_addr_eq(&o->local, sa)) {
-      return EADDRINUSE;
+  if (local.sin.sin_port == 0) { /* same offset in sin and sin6 */
+    int tries;
+    for (tries = 0; tries < 65536; tries++) {
+      if (s->next_port == 0) s->next_port = 1024;
+      local.sin.sin_port = htons(s->next_port++);
+      if (!simif_in_use(s, kind, &local)) break;
     }
   }
+  if (simif_in_use(s, kind, &local)) return EADDRINUSE;
   if ((sk = attach(nc, kind)) == NULL) return ENOMEM;
-  sk->local = *sa;
+  sk->local = local;
+  sa = &local;
   who_of(nc, who, sizeof(who));
   sim_addr_str(sa, addr, sizeof(addr));
   sim_trace(s, who, "listen %s %s", kind == SOCK_UDP ? "udp" : "tcp", addr);

@@ -227,6 +227,58 @@ static void test_send_mbuf_bound(void **state) {
   mg_mgr_free(&mgr);
 }
 
+/* send_mbuf_limit 0 means no limit, as in Mongoose 6: a connection struct a
+ * program zeroes and fills in itself queues whatever it is given. */
+static void test_send_mbuf_limit_zero_is_unlimited(void **state) {
+  struct mg_connection nc;
+  static char big[100000];
+  (void) state;
+  memset(&nc, 0, sizeof(nc));
+  memset(big, 'y', sizeof(big));
+  mg_send(&nc, big, (int) sizeof(big));
+  mg_send(&nc, big, (int) sizeof(big));
+  assert_int_equal(mg_printf(&nc, "%s", "tail"), 4);
+  assert_int_equal(nc.send_mbuf.len, 2 * sizeof(big) + 4);
+  assert_int_equal(nc.err, 0);
+  assert_false(nc.flags & MG_F_CLOSE_IMMEDIATELY);
+  mbuf_free(&nc.send_mbuf);
+}
+
+/* A listener with limit 0 hands 0 to what it accepts, which still means no
+ * limit: 3 MiB queued at once in ACCEPT all reach the peer. */
+static size_t s_accepted_limit = 1;
+static int s_close_err = -1;
+static void unlimited_source(struct mg_connection *nc, int ev, void *ev_data) {
+  if (ev == MG_EV_ACCEPT) s_accepted_limit = nc->send_mbuf_limit;
+  if (ev == MG_EV_CLOSE && !(nc->flags & MG_F_LISTENING)) s_close_err = nc->err;
+  source_handler(nc, ev, ev_data);
+}
+
+static void test_inherited_limit_zero_is_unlimited(void **state) {
+  struct mg_mgr mgr;
+  struct source src;
+  struct sink snk;
+  struct mg_connection *lc, *c;
+  (void) state;
+  memset(&src, 0, sizeof(src));
+  memset(&snk, 0, sizeof(snk));
+  src.size = 3 * 1024 * 1024;
+  src.flags = MG_F_SEND_AND_CLOSE;
+  mg_mgr_init(&mgr, NULL);
+  lc = mg_bind(&mgr, "tcp://127.0.0.1:0", unlimited_source);
+  lc->user_data = &src;
+  lc->send_mbuf_limit = 0;
+  c = mg_connect(&mgr, addr_of(lc, "tcp"), sink_handler);
+  c->user_data = &snk;
+  POLL_UNTIL(&mgr, snk.rec.closed && src.rec.closed, 30);
+  assert_int_equal(s_accepted_limit, 0);
+  assert_int_equal(snk.got, src.size);
+  assert_int_equal(snk.bad, 0);
+  assert_int_equal(s_close_err, 0);
+  assert_int_equal(src.rec.counts[MG_EV_CLOSE], 1);
+  mg_mgr_free(&mgr);
+}
+
 /* Data queued right before mg_mgr_free() still reaches the peer. The peer
  * lives in a second manager, polled after the first is gone. */
 static void test_mgr_free_flushes_queued_data(void **state) {
@@ -317,6 +369,8 @@ int main(void) {
       cmocka_unit_test(test_ten_mib_through_one_byte_limit),
       cmocka_unit_test(test_backpressure_with_slow_handler),
       cmocka_unit_test(test_send_mbuf_bound),
+      cmocka_unit_test(test_send_mbuf_limit_zero_is_unlimited),
+      cmocka_unit_test(test_inherited_limit_zero_is_unlimited),
       cmocka_unit_test(test_mgr_free_flushes_queued_data),
       cmocka_unit_test(test_hexdump_file),
   };

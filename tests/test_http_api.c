@@ -35,7 +35,8 @@
   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
   "Sec-WebSocket-Version: 13\r\n\r\n"
 #define WS_101                                                       \
-  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"       \
+  "HTTP/1.1 101 Switching Protocols\r\nServer: " MG_SERVER_NAME "\r\n" \
+  "Upgrade: websocket\r\n"                                             \
   "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
 
 struct fx {
@@ -323,7 +324,56 @@ static void test_endpoint_gets_request_handler_gets_the_rest(void **state) {
   run_ms(f, 10);
   assert_string_equal(f->log,
                       "main:ACCEPT main:RECV api:REQUEST(/api/x) main:SEND "
-                      "main:RECV main:REQUEST(/y) main:SEND main:CLOSE");
+                      "main:RECV main:REQUEST(/y) main:SEND api:CLOSE main:CLOSE");
+}
+
+/* An endpoint that served no request on a connection does not see its
+ * close. */
+static void test_endpoint_unused_gets_no_close(void **state) {
+  struct fx *f = (struct fx *) *state;
+  mg_register_http_endpoint(f->lc, "/api", ep_api);
+  connect_peer(f, "p");
+  exchange(f, "GET /y HTTP/1.1\r\nHost: t\r\n\r\n");
+  assert_int_equal(sim_peer_close(f->peer), 0);
+  run_ms(f, 10);
+  assert_string_equal(f->log, "main:ACCEPT main:RECV main:REQUEST(/y) main:SEND main:CLOSE");
+}
+
+/* Glob patterns: '*' within a segment, '**' across segments, '?' one byte,
+ * '|' alternatives, '$' the end; the longest match wins. */
+static void test_endpoint_glob_patterns(void **state) {
+  struct fx *f = (struct fx *) *state;
+  mg_register_http_endpoint(f->lc, "/api/*", ep_api);
+  mg_register_http_endpoint(f->lc, "/api/*/edit$", ep_v1);
+  mg_register_http_endpoint(f->lc, "/files/**.txt$|/docs", ep_other);
+  mg_register_http_endpoint(f->lc, "/v?/x", ep_root);
+  connect_peer(f, "p");
+  expect_routed(f, "/api/users", "api", "/api/users");
+  expect_routed(f, "/api/users/7", "api", "/api/users/7");
+  expect_routed(f, "/api/users/edit", "v1", "/api/users/edit");
+  expect_routed(f, "/api/users/edit/more", "api", "/api/users/edit/more");
+  expect_routed(f, "/files/a/b/c.txt", "other", "/files/a/b/c.txt");
+  expect_routed(f, "/files/a/b/c.txt2", "main", "/files/a/b/c.txt2");
+  expect_routed(f, "/docs/x", "other", "/docs/x");
+  expect_routed(f, "/v2/x", "root", "/v2/x");
+  expect_routed(f, "/v22/x", "main", "/v22/x");
+  expect_routed(f, "/apix", "main", "/apix");
+}
+
+/* Endpoints registered on a listener before it speaks HTTP take effect when
+ * mg_set_protocol_http_websocket comes. */
+static void test_endpoint_registered_before_protocol(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_connection *lc2 = mg_bind(&f->mgr, "tcp://10.0.0.1:82", main_handler);
+  struct sim_peer *p = sim_peer_new(f->sim, "p2");
+  assert_non_null(lc2);
+  mg_register_http_endpoint(lc2, "/api", ep_api);
+  mg_set_protocol_http_websocket(lc2);
+  assert_int_equal(sim_peer_connect(p, "10.0.0.1:82"), 0);
+  run_ms(f, 1);
+  f->peer = p;
+  expect_routed(f, "/api/x", "api", "/api/x");
+  expect_routed(f, "/other", "main", "/other");
 }
 
 /* The chunks of a chunked request go to the endpoint too. */
@@ -456,7 +506,8 @@ static void test_header_timeout_inherited(void **state) {
 }
 
 /* On a connection that does not speak HTTP, mg_http_set_limits and
- * mg_register_http_endpoint change nothing: bytes stay plain bytes. */
+ * mg_register_http_endpoint change nothing: bytes stay plain bytes (the
+ * endpoints wait for mg_set_protocol_http_websocket, which no one calls). */
 static void test_http_calls_without_http_do_nothing(void **state) {
   struct fx *f = (struct fx *) *state;
   struct mg_connection *plain = mg_bind(&f->mgr, "tcp://10.0.0.1:81", main_handler);
@@ -468,7 +519,6 @@ static void test_http_calls_without_http_do_nothing(void **state) {
   mg_http_set_limits(plain, lim);
   mg_register_http_endpoint(plain, "/", ep_api);
   assert_null(plain->proto_handler);
-  assert_null(plain->proto_data);
   assert_int_equal(sim_peer_connect(p, "10.0.0.1:81"), 0);
   run_ms(f, 1);
   assert_non_null(f->nc);
@@ -850,6 +900,9 @@ int main(void) {
       SERVER_TEST(test_endpoint_null_path_ignored),
       SERVER_TEST(test_endpoint_gets_request_handler_gets_the_rest),
       SERVER_TEST(test_endpoint_gets_chunks),
+      SERVER_TEST(test_endpoint_unused_gets_no_close),
+      SERVER_TEST(test_endpoint_glob_patterns),
+      SERVER_TEST(test_endpoint_registered_before_protocol),
       SERVER_TEST(test_endpoints_outlive_listener),
       SERVER_TEST(test_endpoints_copied_at_accept),
       SERVER_TEST(test_limits_inherited_from_listener),

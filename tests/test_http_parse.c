@@ -1,7 +1,7 @@
 /*
  * test_http_parse.c - unit tests for engine/http_parse.c (message heads and
  * chunked bodies) and engine/http_vars.c (headers, variables, parameters,
- * Basic credentials).
+ * Basic credentials, both ways).
  *
  *   cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
  *      -fsanitize=address,undefined -fno-omit-frame-pointer -Iengine \
@@ -464,6 +464,9 @@ static void test_response_errors(void **state) {
   expect_status("HTTP/1.1 2000 OK\r\n\r\n", 0, 400);
   expect_status("HTTP/1.1 abc OK\r\n\r\n", 0, 400);
   expect_status("HTTP/1.1 099 Low\r\n\r\n", 0, 400);
+  /* RFC 9110 section 15: only 100..599 exist */
+  expect_status("HTTP/1.1 600 High\r\n\r\n", 0, 400);
+  expect_status("HTTP/1.1 999 High\r\n\r\n", 0, 400);
   expect_status("HTTP/1.1  200 OK\r\n\r\n", 0, 400);
   expect_status("HTTP/1.1\x01" "200 OK\r\n\r\n", 0, 400);
   expect_status("HTTP/1.1 200 O\x01K\r\n\r\n", 0, 400);
@@ -480,6 +483,83 @@ static void test_response_errors(void **state) {
   expect_status("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
                 "Content-Length: 2\r\n\r\n",
                 0, 400);
+}
+
+/* The public parser: 100..599 accepted at both ends, outside refused. */
+static void test_status_code_range(void **state) {
+  struct http_message hm;
+  const char *r100 = "HTTP/1.1 100 Continue\r\n\r\n";
+  const char *r599 = "HTTP/1.1 599 Odd\r\nContent-Length: 0\r\n\r\n";
+  const char *r600 = "HTTP/1.1 600 Beyond\r\nContent-Length: 0\r\n\r\n";
+  const char *r099 = "HTTP/1.1 099 Below\r\nContent-Length: 0\r\n\r\n";
+  const char *r99 = "HTTP/1.1 99 Below\r\nContent-Length: 0\r\n\r\n";
+  (void) state;
+  assert_int_equal(mg_parse_http(r100, (int) strlen(r100), &hm, 0),
+                   (int) strlen(r100));
+  assert_int_equal(hm.resp_code, 100);
+  assert_int_equal(mg_parse_http(r599, (int) strlen(r599), &hm, 0),
+                   (int) strlen(r599));
+  assert_int_equal(hm.resp_code, 599);
+  assert_int_equal(mg_parse_http(r600, (int) strlen(r600), &hm, 0), -1);
+  assert_int_equal(mg_parse_http(r099, (int) strlen(r099), &hm, 0), -1);
+  assert_int_equal(mg_parse_http(r99, (int) strlen(r99), &hm, 0), -1);
+  /* refused as soon as the third digit is there */
+  assert_int_equal(mg_parse_http("HTTP/1.1 600", 12, &hm, 0), -1);
+  assert_int_equal(mg_parse_http("HTTP/1.1 59", 11, &hm, 0), 0);
+}
+
+/* Empty lines before the first line: skipped and counted, like Mongoose 6,
+ * for requests and replies alike. */
+static void test_leading_empty_lines(void **state) {
+  const char *req = "\r\n\r\nGET /x?a=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+  const char *resp = "\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiNEXT";
+  struct http_message hm;
+  struct mbuf mb;
+  char *buf;
+  int n;
+  (void) state;
+
+  buf = exact_copy(req, strlen(req));
+  n = mg_parse_http(buf, (int) strlen(req), &hm, 1);
+  assert_int_equal(n, (int) strlen(req));
+  assert_ptr_equal(hm.message.p, buf + 4);
+  assert_int_equal(hm.message.len, strlen(req) - 4);
+  assert_mgstr(hm.method, "GET");
+  assert_mgstr(hm.uri, "/x");
+  assert_mgstr(hm.query_string, "a=1");
+  assert_mgstr(*mg_get_http_header(&hm, "Host"), "h");
+  free(buf);
+
+  buf = exact_copy(resp, strlen(resp));
+  n = mg_parse_http(buf, (int) strlen(resp), &hm, 0);
+  assert_int_equal(n, (int) strlen(resp) - 6); /* without "hiNEXT" */
+  assert_ptr_equal(hm.message.p, buf + 3);
+  assert_int_equal(hm.resp_code, 200);
+  assert_mgstr(hm.body, "hi");
+  assert_mgstr(hm.message, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  /* Removing the returned length leaves exactly the body and what follows. */
+  mbuf_init(&mb, 0);
+  mbuf_append(&mb, buf, strlen(resp));
+  mbuf_remove(&mb, (size_t) n);
+  assert_int_equal(mb.len, 6);
+  assert_memory_equal(mb.buf, "hiNEXT", 6);
+  mbuf_free(&mb);
+  free(buf);
+
+  /* Only empty lines so far, or half of one more: wait for more. */
+  assert_int_equal(mg_parse_http("\r\n\r\n", 4, &hm, 1), 0);
+  assert_int_equal(mg_parse_http("\r\n\r", 3, &hm, 1), 0);
+  assert_int_equal(mg_parse_http("\r\nGET / HT", 10, &hm, 1), 0);
+  /* A bare CR is not an empty line, and whitespace is not either. */
+  assert_int_equal(mg_parse_http("\r\rGET / HTTP/1.1\r\nHost: h\r\n\r\n", 29,
+                                 &hm, 1),
+                   -1);
+  assert_int_equal(mg_parse_http("\r\n GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                                 30, &hm, 1),
+                   -1);
+  /* The head parser under it (what a server reads after dropping empty
+   * lines itself) still refuses them. */
+  expect_request_error("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400);
 }
 
 /* ---- malformed heads -------------------------------------------------- */
@@ -1054,12 +1134,12 @@ static void test_get_http_var(void **state) {
   assert_int_equal(mg_get_http_var(&qs, "empty", dst, sizeof(dst)), 0);
   assert_string_equal(dst, "");
   assert_int_equal(mg_get_http_var(&qs, "flag", dst, sizeof(dst)), 0);
-  /* absent: prefixes and case variants do not count */
+  /* absent (-4): prefixes and case variants do not count */
   strcpy(dst, "junk");
-  assert_int_equal(mg_get_http_var(&qs, "nam", dst, sizeof(dst)), -1);
+  assert_int_equal(mg_get_http_var(&qs, "nam", dst, sizeof(dst)), -4);
   assert_string_equal(dst, "");
-  assert_int_equal(mg_get_http_var(&qs, "NAME", dst, sizeof(dst)), -1);
-  assert_int_equal(mg_get_http_var(&qs, "b", dst, sizeof(dst)), -1);
+  assert_int_equal(mg_get_http_var(&qs, "NAME", dst, sizeof(dst)), -4);
+  assert_int_equal(mg_get_http_var(&qs, "b", dst, sizeof(dst)), -4);
 }
 
 static void test_get_http_var_limits(void **state) {
@@ -1068,25 +1148,38 @@ static void test_get_http_var_limits(void **state) {
   struct mg_str empty = mg_mk_str("");
   char dst[8];
   (void) state;
-  /* "abcd" needs 5 bytes with its NUL */
+  /* -3: "abcd" needs 5 bytes with its NUL */
   strcpy(dst, "junk");
-  assert_int_equal(mg_get_http_var(&body, "v", dst, 4), -2);
+  assert_int_equal(mg_get_http_var(&body, "v", dst, 4), -3);
   assert_string_equal(dst, "");
   assert_int_equal(mg_get_http_var(&body, "v", dst, 5), 4);
   assert_string_equal(dst, "abcd");
-  /* malformed escapes are not a buffer problem */
+  /* -3 too: a malformed escape cannot be decoded into any dst */
+  strcpy(dst, "junk");
   assert_int_equal(mg_get_http_var(&body, "bad", dst, sizeof(dst)), -3);
   assert_string_equal(dst, "");
   assert_int_equal(mg_get_http_var(&body, "cut", dst, sizeof(dst)), -3);
   /* the string's length is respected */
   assert_int_equal(mg_get_http_var(&slice, "v", dst, sizeof(dst)), 2);
   assert_string_equal(dst, "ab");
+  /* -1: nothing to search (an empty or NULL source, no name) */
+  strcpy(dst, "junk");
   assert_int_equal(mg_get_http_var(&empty, "v", dst, sizeof(dst)), -1);
-  /* bad arguments */
-  assert_int_equal(mg_get_http_var(NULL, "v", dst, sizeof(dst)), -3);
-  assert_int_equal(mg_get_http_var(&body, NULL, dst, sizeof(dst)), -3);
-  assert_int_equal(mg_get_http_var(&body, "v", NULL, 8), -3);
-  assert_int_equal(mg_get_http_var(&body, "v", dst, 0), -3);
+  assert_string_equal(dst, "");
+  assert_int_equal(mg_get_http_var(NULL, "v", dst, sizeof(dst)), -1);
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&body, NULL, dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+  /* -2: nowhere to write, checked first */
+  assert_int_equal(mg_get_http_var(&body, "v", NULL, 8), -2);
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&body, "v", dst, 0), -2);
+  assert_string_equal(dst, "junk");
+  assert_int_equal(mg_get_http_var(&body, NULL, NULL, 0), -2);
+  /* -4: searched, not there */
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&body, "w", dst, sizeof(dst)), -4);
+  assert_string_equal(dst, "");
 }
 
 static void test_get_http_var_from_body(void **state) {
@@ -1163,6 +1256,135 @@ static void test_http_parse_header_misses(void **state) {
   assert_int_equal(mg_http_parse_header(&open, "a", buf, sizeof(buf)), 0);
   assert_string_equal(buf, "");
   assert_int_equal(mg_http_parse_header(NULL, "a", buf, sizeof(buf)), 0);
+}
+
+static void test_http_parse_header_single_quotes(void **state) {
+  struct mg_str h = mg_mk_str(
+      "Digest realm='test realm', nonce='a\"b,c', q=\"it's\", "
+      "e='x\\'y', skip='u, v=evil', v=good");
+  struct mg_str open = mg_mk_str("a='never closed");
+  char buf[32];
+  (void) state;
+  assert_int_equal(mg_http_parse_header(&h, "realm", buf, sizeof(buf)), 10);
+  assert_string_equal(buf, "test realm");
+  /* a double quote inside single quotes is data, and vice versa */
+  assert_int_equal(mg_http_parse_header(&h, "nonce", buf, sizeof(buf)), 5);
+  assert_string_equal(buf, "a\"b,c");
+  assert_int_equal(mg_http_parse_header(&h, "q", buf, sizeof(buf)), 4);
+  assert_string_equal(buf, "it's");
+  assert_int_equal(mg_http_parse_header(&h, "e", buf, sizeof(buf)), 3);
+  assert_string_equal(buf, "x'y");
+  /* a single-quoted value yields no parameters of its own either */
+  assert_int_equal(mg_http_parse_header(&h, "v", buf, sizeof(buf)), 4);
+  assert_string_equal(buf, "good");
+  strcpy(buf, "junk");
+  assert_int_equal(mg_http_parse_header(&open, "a", buf, sizeof(buf)), 0);
+  assert_string_equal(buf, "");
+  /* too small for 'test realm' and its NUL */
+  strcpy(buf, "junk");
+  assert_int_equal(mg_http_parse_header(&h, "realm", buf, 10), 0);
+  assert_string_equal(buf, "");
+  assert_int_equal(mg_http_parse_header(&h, "realm", buf, 11), 10);
+}
+
+static void test_http_parse_header2(void **state) {
+  struct mg_str h =
+      mg_mk_str("Digest realm=\"a long realm value here\", qop='auth', n=");
+  char small[8], *buf = small;
+  (void) state;
+  /* fits: written into the caller's buffer */
+  assert_int_equal(mg_http_parse_header2(&h, "qop", &buf, sizeof(small)), 4);
+  assert_ptr_equal(buf, small);
+  assert_string_equal(small, "auth");
+  /* does not fit: a heap copy replaces *buf, the old buffer holds "" */
+  assert_int_equal(mg_http_parse_header2(&h, "realm", &buf, sizeof(small)),
+                   23);
+  assert_true(buf != small);
+  assert_string_equal(buf, "a long realm value here");
+  assert_string_equal(small, "");
+  free(buf);
+  /* exactly one byte short for the NUL also allocates */
+  buf = small;
+  assert_int_equal(mg_http_parse_header2(&h, "qop", &buf, 4), 4);
+  assert_true(buf != small);
+  assert_string_equal(buf, "auth");
+  free(buf);
+  /* absent or empty: 0, *buf unchanged and "" */
+  buf = small;
+  strcpy(small, "junk");
+  assert_int_equal(mg_http_parse_header2(&h, "nonce", &buf, sizeof(small)), 0);
+  assert_ptr_equal(buf, small);
+  assert_string_equal(small, "");
+  assert_int_equal(mg_http_parse_header2(&h, "n", &buf, sizeof(small)), 0);
+  assert_ptr_equal(buf, small);
+  /* no buffer at all: always the heap */
+  buf = NULL;
+  assert_int_equal(mg_http_parse_header2(&h, "qop", &buf, 0), 4);
+  assert_non_null(buf);
+  assert_string_equal(buf, "auth");
+  free(buf);
+  assert_int_equal(mg_http_parse_header2(&h, "qop", NULL, 8), 0);
+}
+
+static void test_parse_http_basic_auth(void **state) {
+  struct mg_str ok = mg_mk_str("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  struct mg_str bearer = mg_mk_str("Bearer QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  struct mg_str nocolon = mg_mk_str("Basic dXNlcg==");
+  struct mg_str bad = mg_mk_str("Basic dXNl*jpwYXNz");
+  char user[16], pass[16];
+  (void) state;
+  assert_int_equal(
+      mg_parse_http_basic_auth(&ok, user, sizeof(user), pass, sizeof(pass)), 0);
+  assert_string_equal(user, "Aladdin");
+  assert_string_equal(pass, "open sesame");
+  assert_int_equal(mg_parse_http_basic_auth(&bearer, user, sizeof(user), pass,
+                                            sizeof(pass)),
+                   -1);
+  assert_string_equal(user, "");
+  assert_int_equal(mg_parse_http_basic_auth(&nocolon, user, sizeof(user), pass,
+                                            sizeof(pass)),
+                   -1);
+  assert_int_equal(
+      mg_parse_http_basic_auth(&bad, user, sizeof(user), pass, sizeof(pass)),
+      -1);
+  /* "open sesame" needs 12 bytes */
+  assert_int_equal(mg_parse_http_basic_auth(&ok, user, sizeof(user), pass, 11),
+                   -1);
+  assert_string_equal(user, "");
+  assert_string_equal(pass, "");
+  assert_int_equal(mg_parse_http_basic_auth(&ok, user, sizeof(user), pass, 12),
+                   0);
+  assert_int_equal(
+      mg_parse_http_basic_auth(NULL, user, sizeof(user), pass, sizeof(pass)),
+      -1);
+}
+
+static void test_basic_auth_header(void **state) {
+  struct mbuf mb;
+  struct mg_str value;
+  char user[16], pass[16];
+  (void) state;
+  mbuf_init(&mb, 0);
+  mbuf_append(&mb, "X: 1\r\n", 6);
+  mg_basic_auth_header(mg_mk_str("Aladdin"), mg_mk_str("open sesame"), &mb);
+  assert_int_equal(mb.len, 6 + 51);
+  assert_memory_equal(mb.buf,
+                      "X: 1\r\nAuthorization: Basic "
+                      "QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n",
+                      mb.len);
+  /* what it wrote reads back */
+  value = mg_mk_str_n(mb.buf + 6 + 15, mb.len - 6 - 15 - 2);
+  assert_int_equal(mg_parse_http_basic_auth(&value, user, sizeof(user), pass,
+                                            sizeof(pass)),
+                   0);
+  assert_string_equal(user, "Aladdin");
+  assert_string_equal(pass, "open sesame");
+  /* an empty password keeps its ':' (RFC 7617) */
+  mbuf_clear(&mb);
+  mg_basic_auth_header(mg_mk_str("user"), mg_mk_str(""), &mb);
+  assert_int_equal(mb.len, 31);
+  assert_memory_equal(mb.buf, "Authorization: Basic dXNlcjo=\r\n", 31);
+  mbuf_free(&mb);
 }
 
 /* Parses a request carrying the given Authorization value. */
@@ -1242,6 +1464,8 @@ int main(void) {
       cmocka_unit_test(test_response_until_close),
       cmocka_unit_test(test_response_reason_phrases),
       cmocka_unit_test(test_response_errors),
+      cmocka_unit_test(test_status_code_range),
+      cmocka_unit_test(test_leading_empty_lines),
       cmocka_unit_test(test_bare_cr),
       cmocka_unit_test(test_obs_fold),
       cmocka_unit_test(test_bad_header_names),
@@ -1270,6 +1494,10 @@ int main(void) {
       cmocka_unit_test(test_get_http_var_from_body),
       cmocka_unit_test(test_http_parse_header),
       cmocka_unit_test(test_http_parse_header_misses),
+      cmocka_unit_test(test_http_parse_header_single_quotes),
+      cmocka_unit_test(test_http_parse_header2),
+      cmocka_unit_test(test_parse_http_basic_auth),
+      cmocka_unit_test(test_basic_auth_header),
       cmocka_unit_test(test_basic_auth),
       cmocka_unit_test(test_basic_auth_failures),
   };

@@ -9,6 +9,9 @@
  * (RFC 9112 7.1; none for 1xx and 204, plain data closed by the server for
  * HTTP/1.0), HTML escaping, error bodies and redirects.
  */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "sim.h"
 #include "testutil.h"
 
@@ -18,7 +21,8 @@
 /* The virtual clock starts at mg_time() == SIM_EPOCH (1,000,000 s). */
 #define DATE "Date: Mon, 12 Jan 1970 13:46:40 GMT\r\n"
 /* The start of every server reply: status line, Date, Server. */
-#define HEAD(status) "HTTP/1.1 " status "\r\n" DATE "Server: mgcore\r\n"
+#define SERVER "Server: Mongoose/6.18\r\n"
+#define HEAD(status) "HTTP/1.1 " status "\r\n" DATE SERVER
 
 #define GET11 "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 
@@ -172,7 +176,7 @@ static void test_date_follows_the_clock(void **state) {
   assert_int_equal(sim_peer_connect(f->peer, "10.0.0.1:80"), 0);
   assert_string_equal(exchange(f, GET11),
                       "HTTP/1.1 200 OK\r\nDate: Mon, 12 Jan 1970 16:48:10 GMT\r\n"
-                      "Server: mgcore\r\nContent-Length: 5\r\n\r\nhello");
+                      SERVER "Content-Length: 5\r\n\r\nhello");
 }
 
 static void reply_head_of_target(struct mg_connection *nc, struct http_message *hm) {
@@ -849,7 +853,159 @@ static void test_redirect_on_http10_says_close(void **state) {
   assert_true(sim_peer_got_fin(f->peer));
 }
 
+/* ---- the Server header ---------------------------------------------------- */
+
+/* One setting names the server: by default Mongoose 6's own words. */
+static void test_server_name_default(void **state) {
+  (void) state;
+  assert_string_equal(MG_SERVER_NAME, "Mongoose/6.18");
+  assert_string_equal(MG_SERVER_NAME, "Mongoose/" MG_VERSION);
+}
+
+/* The engine's own refusal of a malformed request carries it too. */
+static void test_engine_error_reply_names_server(void **state) {
+  struct fx *f = (struct fx *) *state;
+  f->reply = reply_hello;
+  assert_string_equal(exchange(f, "GET / HTTP/2.0\r\nHost: t\r\n\r\n"),
+                      "HTTP/1.1 505 HTTP Version Not Supported\r\n" DATE SERVER
+                      "Content-Type: text/plain\r\nContent-Length: 59\r\n"
+                      "Connection: close\r\n\r\n"
+                      "505 HTTP Version Not Supported: HTTP version not supported\n");
+}
+
+/* ---- mg_serve_http: listings by default, extra headers everywhere --------- */
+
+static char s_root[64];
+static struct mg_serve_http_opts s_static;
+
+static void reply_static(struct mg_connection *nc, struct http_message *hm) {
+  mg_serve_http(nc, hm, s_static);
+}
+
+static void put_file(const char *rel, const char *text) {
+  char path[128];
+  FILE *fp;
+  snprintf(path, sizeof(path), "%s/%s", s_root, rel);
+  assert_non_null(fp = fopen(path, "w"));
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static int setup_static(void **state) {
+  char path[128];
+  strcpy(s_root, "/tmp/mg_static_XXXXXX");
+  if (mkdtemp(s_root) == NULL) return -1;
+  snprintf(path, sizeof(path), "%s/dir", s_root);
+  if (mkdir(path, 0755) != 0) return -1;
+  put_file("dir/a.txt", "a\n");
+  put_file("f.txt", "hello\n");
+  memset(&s_static, 0, sizeof(s_static));
+  s_static.document_root = s_root;
+  s_static.fixed_mtime = 1700000000;
+  s_static.extra_headers = "X-Extra: 1\r\nX-More: 2";
+  if (setup(state) != 0) return -1;
+  ((struct fx *) *state)->reply = reply_static;
+  return 0;
+}
+
+static int teardown_static(void **state) {
+  char path[128];
+  snprintf(path, sizeof(path), "%s/dir/a.txt", s_root);
+  unlink(path);
+  snprintf(path, sizeof(path), "%s/dir", s_root);
+  rmdir(path);
+  snprintf(path, sizeof(path), "%s/f.txt", s_root);
+  unlink(path);
+  rmdir(s_root);
+  return teardown(state);
+}
+
+#define EXTRA "X-Extra: 1\r\nX-More: 2\r\n"
+#define LISTING                                                              \
+  "<!DOCTYPE html>\n<html><head><title>Index of /dir/</title></head><body>" \
+  "<h1>Index of /dir/</h1>\n<ul>\n<li><a href=\"a.txt\">a.txt</a></li>\n"   \
+  "</ul></body></html>\n"
+
+/* enable_directory_listing unset lists, as Mongoose 6 does; the listing
+ * carries the extra headers. */
+static void test_listing_is_the_default(void **state) {
+  struct fx *f = (struct fx *) *state;
+  char want[1024];
+  snprintf(want, sizeof(want),
+           HEAD("200 OK") "Content-Type: text/html; charset=utf-8\r\n" EXTRA
+                          "Content-Length: %zu\r\n\r\n" LISTING,
+           strlen(LISTING));
+  assert_string_equal(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"), want);
+  s_static.enable_directory_listing = "yes";
+  assert_string_equal(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"), want);
+  /* Anything but "no" lists. */
+  s_static.enable_directory_listing = "";
+  assert_string_equal(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"), want);
+}
+
+/* "no" refuses with 403, and the refusal carries the extra headers. */
+static void test_listing_no_is_403_with_extra_headers(void **state) {
+  struct fx *f = (struct fx *) *state;
+  s_static.enable_directory_listing = "no";
+  assert_string_equal(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("403 Forbidden") "Content-Type: text/plain\r\n" EXTRA
+                                            "Content-Length: 10\r\n\r\nForbidden\n");
+  /* Without extra headers the refusal is mg_http_send_error's, unchanged. */
+  s_static.extra_headers = NULL;
+  assert_string_equal(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("403 Forbidden") "Content-Type: text/plain\r\n"
+                                            "Content-Length: 10\r\n\r\nForbidden\n");
+}
+
+/* Every other reply mg_serve_http writes carries them as well. */
+static void test_extra_headers_on_every_reply(void **state) {
+  struct fx *f = (struct fx *) *state;
+  assert_string_equal(exchange(f, "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("404 Not Found") "Content-Type: text/plain\r\n" EXTRA
+                                            "Content-Length: 10\r\n\r\nNot Found\n");
+  assert_string_equal(exchange(f, "HEAD /nope HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("404 Not Found") "Content-Type: text/plain\r\n" EXTRA
+                                            "Content-Length: 10\r\n\r\n");
+  assert_string_equal(exchange(f, "GET /a/../f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("403 Forbidden") "Content-Type: text/plain\r\n" EXTRA
+                                            "Content-Length: 10\r\n\r\nForbidden\n");
+  assert_string_equal(exchange(f, "GET /dir HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("301 Moved Permanently") "Location: /dir/\r\n" EXTRA
+                                                    "Content-Length: 0\r\n\r\n");
+  assert_string_equal(exchange(f, "POST /f.txt HTTP/1.1\r\nHost: t\r\n"
+                                  "Content-Length: 0\r\n\r\n"),
+                      HEAD("405 Method Not Allowed") "Allow: GET, HEAD\r\n" EXTRA
+                                                     "Content-Length: 0\r\n\r\n");
+  assert_string_equal(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n"
+                                  "Range: bytes=100-\r\n\r\n"),
+                      HEAD("416 Range Not Satisfiable") "Content-Range: bytes */6\r\n" EXTRA
+                                                        "Content-Length: 0\r\n\r\n");
+  assert_string_equal(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n"
+                                  "If-None-Match: \"6553f100.6\"\r\n\r\n"),
+                      HEAD("304 Not Modified") "ETag: \"6553f100.6\"\r\n"
+                      "Last-Modified: Tue, 14 Nov 2023 22:13:20 GMT\r\n" EXTRA "\r\n");
+  assert_string_equal(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("200 OK") "Content-Type: text/plain; charset=utf-8\r\n"
+                      "ETag: \"6553f100.6\"\r\n"
+                      "Last-Modified: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
+                      "Accept-Ranges: bytes\r\n" EXTRA "Content-Length: 6\r\n\r\nhello\n");
+  /* Long extra headers are sent whole, not cut to a stack buffer. */
+  {
+    static char big[2048];
+    char want[4096];
+    memset(big, 'v', sizeof(big) - 1);
+    memcpy(big, "X-Big: ", 7);
+    s_static.extra_headers = big;
+    snprintf(want, sizeof(want),
+             HEAD("404 Not Found") "Content-Type: text/plain\r\n%s\r\n"
+                                   "Content-Length: 10\r\n\r\nNot Found\n",
+             big);
+    assert_string_equal(exchange(f, "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"), want);
+  }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define TS(name) cmocka_unit_test_setup_teardown(name, setup_static, teardown_static)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -899,6 +1055,11 @@ int main(void) {
       T(test_redirect_extra_headers),
       T(test_redirect_uses_str_lengths),
       T(test_redirect_on_http10_says_close),
+      T(test_server_name_default),
+      T(test_engine_error_reply_names_server),
+      TS(test_listing_is_the_default),
+      TS(test_listing_no_is_403_with_extra_headers),
+      TS(test_extra_headers_on_every_reply),
   };
   return cmocka_run_group_tests_name("http_send", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@ struct seen {
   int64_t at[64]; /* virtual time of each recorded non-POLL event */
   int n;
   int consume;    /* consume everything on RECV */
+  int keep_udp;   /* clear MG_F_SEND_AND_CLOSE on ACCEPT */
   struct sim *sim;
   struct mg_connection *last;
 };
@@ -26,6 +27,7 @@ static void watcher(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev != MG_EV_POLL && s_seen.n < 64) s_seen.at[s_seen.n++] = sim_now(s_seen.sim);
   rec_add(&s_seen.rec, ev, ev_data);
   if (ev == MG_EV_ACCEPT || ev == MG_EV_CONNECT) s_seen.last = nc;
+  if (ev == MG_EV_ACCEPT && s_seen.keep_udp) nc->flags &= ~MG_F_SEND_AND_CLOSE;
   if (ev == MG_EV_RECV && s_seen.consume) mbuf_remove(&nc->recv_mbuf, nc->recv_mbuf.len);
   if (ev == MG_EV_CLOSE && s_seen.last == nc) s_seen.last = NULL;
 }
@@ -240,6 +242,8 @@ static void udp_run(uint64_t seed, double loss, double dup, int64_t jitter,
   sim_knobs(s)->loss = loss;
   sim_knobs(s)->dup = dup;
   sim_knobs(s)->jitter_us = jitter;
+  /* One connection gathers every datagram: it must outlive its first. */
+  s_seen.keep_udp = 1;
   assert_non_null(mg_bind(&mgr, "udp://10.0.0.1:53", watcher));
   u = sim_peer_new(s, "u");
   sim_peer_udp_bind(u, "10.0.0.7:999");
@@ -322,6 +326,125 @@ static void test_trace_is_deterministic(void **state) {
   free(first);
 }
 
+/* Port 0 in simulation: the listener gets the next port of the run's own
+ * counter (40000 first), shows it in nc->sa and in the trace, and a peer
+ * reaches it there. */
+static void test_bind_port_zero(void **state) {
+  struct mg_mgr mgr;
+  struct sim *s = start(&mgr, 1);
+  struct mg_connection *tl, *ul;
+  struct sim_peer *c;
+  char buf[64];
+  (void) state;
+  tl = mg_bind(&mgr, "tcp://127.0.0.1:0", watcher);
+  ul = mg_bind(&mgr, "udp://127.0.0.1:0", watcher);
+  assert_non_null(tl);
+  assert_non_null(ul);
+  assert_int_equal(ntohs(tl->sa.sin.sin_port), 40000);
+  assert_int_equal(ntohs(ul->sa.sin.sin_port), 40001);
+  mg_conn_addr_to_str(tl, buf, sizeof(buf),
+                      MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT |
+                          MG_SOCK_STRINGIFY_REMOTE);
+  assert_string_equal(buf, "127.0.0.1:40000");
+  mg_conn_addr_to_str(ul, buf, sizeof(buf),
+                      MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT);
+  assert_string_equal(buf, "127.0.0.1:40001");
+  assert_non_null(strstr(sim_trace_text(s), "listen tcp 127.0.0.1:40000\n"));
+  assert_non_null(strstr(sim_trace_text(s), "listen udp 127.0.0.1:40001\n"));
+  /* A second port-0 listener never takes a port in use. */
+  assert_int_equal(ntohs(mg_bind(&mgr, "tcp://127.0.0.1:0", watcher)->sa.sin.sin_port),
+                   40002);
+  c = sim_peer_new(s, "c");
+  assert_int_equal(sim_peer_connect(c, "127.0.0.1:40000"), 0);
+  sim_run_until(s, &mgr, 10 * MS);
+  assert_true(sim_peer_connected(c));
+  assert_string_equal(s_seen.rec.log, "ACCEPT");
+  stop(s, &mgr);
+}
+
+/* outbound marks what mg_connect made: not a listener, not an accepted
+ * connection, not a socketless one. */
+static void test_outbound_flag(void **state) {
+  struct mg_mgr mgr;
+  struct sim *s = start(&mgr, 1);
+  struct mg_connection *lc, *cc, *sc;
+  (void) state;
+  lc = mg_bind(&mgr, "tcp://10.0.0.1:80", watcher);
+  cc = mg_connect(&mgr, "tcp://10.0.0.1:80", watcher);
+  sc = mg_add_sock(&mgr, INVALID_SOCKET, NULL);
+  assert_non_null(lc);
+  assert_non_null(cc);
+  assert_non_null(sc);
+  assert_int_equal(lc->outbound, 0);
+  assert_int_equal(cc->outbound, 1);
+  assert_int_equal(sc->outbound, 0);
+  assert_int_equal(mg_connect(&mgr, "udp://10.0.0.9:53", watcher)->outbound, 1);
+  sim_run_until(s, &mgr, 10 * MS);
+  {
+    struct mg_connection *c;
+    int accepted = 0;
+    for (c = mg_next(&mgr, NULL); c != NULL; c = mg_next(&mgr, c)) {
+      if (c->listener != lc) continue;
+      accepted++;
+      assert_int_equal(c->outbound, 0);
+    }
+    assert_int_equal(accepted, 1);
+  }
+  stop(s, &mgr);
+}
+
+/* The error strings are Mongoose 6's fixed words. */
+static const struct mg_iface_vtable *s_real_vtable;
+static int failing_create_conn(struct mg_connection *nc) {
+  (void) nc;
+  return ENOMEM;
+}
+
+static void test_error_strings(void **state) {
+  struct mg_mgr mgr;
+  struct sim *s = start(&mgr, 1);
+  struct mg_bind_opts bo;
+  struct mg_connect_opts co;
+  struct mg_iface_vtable broken;
+  struct mg_iface iface;
+  const char *err = NULL;
+  (void) state;
+  memset(&bo, 0, sizeof(bo));
+  memset(&co, 0, sizeof(co));
+  bo.error_string = &err;
+  co.error_string = &err;
+  assert_null(mg_bind_opt(&mgr, "tcp://1.2.3.4:x", watcher, bo));
+  assert_string_equal(err, "cannot parse address");
+  err = NULL;
+  /* A listener needs a numeric address: a name is not parsed for bind. */
+  assert_null(mg_bind_opt(&mgr, "tcp://example.org:80", watcher, bo));
+  assert_string_equal(err, "cannot parse address");
+  err = NULL;
+  assert_null(mg_connect_opt(&mgr, "tcp://[::1:80", watcher, co));
+  assert_string_equal(err, "cannot parse address");
+  err = NULL;
+  assert_non_null(mg_bind(&mgr, "tcp://10.0.0.1:80", watcher));
+  errno = 0;
+  assert_null(mg_bind_opt(&mgr, "tcp://10.0.0.1:80", watcher, bo));
+  assert_string_equal(err, "failed to open listener");
+  assert_int_equal(errno, EADDRINUSE);
+  err = NULL;
+  /* An iface that cannot take one more connection. */
+  s_real_vtable = mgr.ifaces[0]->vtable;
+  broken = *s_real_vtable;
+  broken.create_conn = failing_create_conn;
+  iface = *mgr.ifaces[0];
+  iface.vtable = &broken;
+  bo.iface = &iface;
+  co.iface = &iface;
+  assert_null(mg_bind_opt(&mgr, "tcp://10.0.0.1:81", watcher, bo));
+  assert_string_equal(err, "failed to create connection");
+  err = NULL;
+  assert_null(mg_connect_opt(&mgr, "tcp://10.0.0.2:80", watcher, co));
+  assert_string_equal(err, "failed to create connection");
+  stop(s, &mgr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clock_jumps_to_timer),
@@ -334,6 +457,9 @@ int main(void) {
       cmocka_unit_test(test_udp_faults),
       cmocka_unit_test(test_rng),
       cmocka_unit_test(test_trace_is_deterministic),
+      cmocka_unit_test(test_bind_port_zero),
+      cmocka_unit_test(test_outbound_flag),
+      cmocka_unit_test(test_error_strings),
   };
   return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

@@ -461,27 +461,36 @@ static void test_parse_uri_delimiters_in_later_parts(void **state) {
   assert_part(u.path, "/~user@x");
 }
 
+/* An IPv6 host keeps its brackets (Mongoose 6), pointing at the '['. */
 static void test_parse_uri_ipv6(void **state) {
   struct uri_parts u;
+  const char *uri = "http://[::1]:8080/p";
   (void) state;
-  assert_int_equal(parse("http://[::1]:8080/p", &u), 0);
-  assert_part(u.host, "::1");
+  assert_int_equal(parse(uri, &u), 0);
+  assert_part(u.host, "[::1]");
+  assert_ptr_equal(u.host.p, uri + 7);
   assert_int_equal(u.port, 8080);
   assert_part(u.path, "/p");
 
+  assert_int_equal(parse("http://[::1]:80/", &u), 0);
+  assert_part(u.host, "[::1]");
+  assert_int_equal(u.port, 80);
+  assert_part(u.path, "/");
+
   assert_int_equal(parse("[2001:db8::1]", &u), 0);
-  assert_part(u.host, "2001:db8::1");
+  assert_part(u.host, "[2001:db8::1]");
   assert_int_equal(u.port, 0);
 
   assert_int_equal(parse("https://u@[fe80::1]/x?q", &u), 0);
   assert_part(u.user_info, "u");
-  assert_part(u.host, "fe80::1");
+  assert_part(u.host, "[fe80::1]");
   assert_part(u.path, "/x");
   assert_part(u.query, "q");
 
   assert_int_equal(parse("[::1]:9", &u), 0);
-  assert_part(u.host, "::1");
+  assert_part(u.host, "[::1]");
   assert_int_equal(u.port, 9);
+
 }
 
 static void test_parse_uri_ports(void **state) {
@@ -498,7 +507,7 @@ static void test_parse_uri_ports(void **state) {
   assert_part(u.host, "h");
   assert_int_equal(u.port, 0);
   assert_int_equal(parse("http://[::1]:/x", &u), 0);
-  assert_part(u.host, "::1");
+  assert_part(u.host, "[::1]");
   assert_int_equal(u.port, 0);
 }
 

@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
+#include "mongoose.h"
+#include "sim.h"
 #include "ws_internal.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- SHA-1 ------------------------------------------------------------ */
 
@@ -38,11 +38,11 @@ static void to_hex(const unsigned char d[20], char out[41]) {
 }
 
 static void sha1_hex(const void *data, size_t len, char out[41]) {
-  struct sha1_ctx c;
+  cs_sha1_ctx c;
   unsigned char d[20];
-  sha1_init(&c);
-  sha1_update(&c, data, len);
-  sha1_final(&c, d);
+  cs_sha1_init(&c);
+  cs_sha1_update(&c, data, (uint32_t) len);
+  cs_sha1_final(d, &c);
   to_hex(d, out);
 }
 
@@ -99,21 +99,21 @@ static void test_sha1_padding_boundaries(void **state) {
 static void test_sha1_million_a_uneven(void **state) {
   static const size_t sizes[] = {1, 3, 63, 64, 65, 127, 1000, 7, 0, 200};
   static unsigned char a[1000];
-  struct sha1_ctx c;
+  cs_sha1_ctx c;
   unsigned char d[20];
   char hex[41];
   size_t total = 0, k = 0;
   (void) state;
 
   memset(a, 'a', sizeof(a));
-  sha1_init(&c);
+  cs_sha1_init(&c);
   while (total < 1000000) {
     size_t n = sizes[k++ % ARRAY_SIZE(sizes)];
     if (n > 1000000 - total) n = 1000000 - total;
-    sha1_update(&c, a, n);
+    cs_sha1_update(&c, a, (uint32_t) n);
     total += n;
   }
-  sha1_final(&c, d);
+  cs_sha1_final(d, &c);
   to_hex(d, hex);
   assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
@@ -128,21 +128,21 @@ static void test_sha1_any_split(void **state) {
   for (i = 0; i < sizeof(msg); i++) msg[i] = (unsigned char) (i * 37 + 11);
   for (len = 0; len <= sizeof(msg); len++) {
     char whole[41], hex[41];
-    struct sha1_ctx c;
+    cs_sha1_ctx c;
     unsigned char d[20];
 
     sha1_hex(msg, len, whole);
     for (cut = 0; cut <= len; cut++) {
-      sha1_init(&c);
-      sha1_update(&c, msg, cut);
-      sha1_update(&c, msg + cut, len - cut);
-      sha1_final(&c, d);
+      cs_sha1_init(&c);
+      cs_sha1_update(&c, msg, (uint32_t) cut);
+      cs_sha1_update(&c, msg + cut, (uint32_t) (len - cut));
+      cs_sha1_final(d, &c);
       to_hex(d, hex);
       assert_string_equal(hex, whole);
     }
-    sha1_init(&c);
-    for (i = 0; i < len; i++) sha1_update(&c, msg + i, 1);
-    sha1_final(&c, d);
+    cs_sha1_init(&c);
+    for (i = 0; i < len; i++) cs_sha1_update(&c, msg + i, 1);
+    cs_sha1_final(d, &c);
     to_hex(d, hex);
     assert_string_equal(hex, whole);
   }
@@ -629,6 +629,57 @@ static void test_close_codes(void **state) {
   }
 }
 
+/* ---- PING answered first (RFC 6455 5.5.2) ------------------------------ */
+
+/* A handler that answers a PING with a text frame of its own. */
+static void talk_on_ping(struct mg_connection *nc, int ev, void *ev_data) {
+  struct websocket_message *wm = (struct websocket_message *) ev_data;
+  if (ev == MG_EV_WEBSOCKET_CONTROL_FRAME &&
+      (wm->flags & 0x0f) == WEBSOCKET_OP_PING) {
+    mg_send_websocket_frame(nc, WEBSOCKET_OP_TEXT, "after", 5);
+  }
+}
+
+/* The PONG is on the wire before anything the handler sent on seeing the
+ * PING, over the simulated network, byte for byte. */
+static void test_pong_before_handler_frames(void **state) {
+  static const char req[] =
+      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n";
+  /* A masked PING "hi" (key 01 02 03 04). */
+  static const unsigned char ping[] = {0x89, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2};
+  static const unsigned char want[] = {0x8a, 0x02, 'h', 'i', 0x81, 0x05,
+                                       'a',  'f',  't', 'e', 'r'};
+  struct sim *s = sim_new(1);
+  struct mg_mgr mgr;
+  struct mg_connection *lc;
+  struct sim_peer *c;
+  const struct mbuf *rx;
+  size_t head_len;
+  (void) state;
+  assert_non_null(s);
+  sim_mgr_init(s, &mgr, NULL);
+  assert_non_null(lc = mg_bind(&mgr, "tcp://10.0.0.1:80", talk_on_ping));
+  mg_set_protocol_http_websocket(lc);
+  c = sim_peer_new(s, "c");
+  assert_int_equal(sim_peer_connect(c, "10.0.0.1:80"), 0);
+  assert_int_equal(sim_peer_send(c, req, sizeof(req) - 1), 0);
+  assert_int_equal(sim_run_until(s, &mgr, 10000), 0);
+  rx = sim_peer_received(c);
+  assert_true(rx->len > 4);
+  assert_memory_equal(rx->buf, "HTTP/1.1 101 ", 13);
+  head_len = rx->len;
+  assert_memory_equal(rx->buf + head_len - 4, "\r\n\r\n", 4);
+  assert_int_equal(sim_peer_send(c, ping, sizeof(ping)), 0);
+  assert_int_equal(sim_run_until(s, &mgr, 20000), 0);
+  rx = sim_peer_received(c);
+  assert_int_equal(rx->len - head_len, sizeof(want));
+  assert_memory_equal(rx->buf + rx->len - sizeof(want), want, sizeof(want));
+  mg_mgr_free(&mgr);
+  sim_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sha1_vectors),
@@ -651,6 +702,7 @@ int main(void) {
       cmocka_unit_test(test_utf8_truncated_at_end),
       cmocka_unit_test(test_utf8_reject_is_final),
       cmocka_unit_test(test_close_codes),
+      cmocka_unit_test(test_pong_before_handler_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

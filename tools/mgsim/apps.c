@@ -8,7 +8,7 @@
  *   app raw socketless                    receive; the script drives them
  *
  * and the examples' handlers (apps_examples.c): http-static, ws-echo,
- * ws-chat, http-client, ws-client. Programs add their own with
+ * ws-chat, http-client, ws-client; and http-upload (app_upload.c). Programs add their own with
  * scn_register_app() before mgsim_main().
  */
 #include <stdio.h>
@@ -186,10 +186,12 @@ static int raw_start(struct mg_mgr *mgr, int argc, char **argv, char *err,
 }
 
 void scn_register_example_apps(void);
+void scn_register_upload_app(void);
 
 /* A program's own app of the same name takes precedence. */
 void scn_register_builtin_apps(void) {
   scn_register_example_apps();
+  scn_register_upload_app();
   if (scn_find_app("echo") == NULL) scn_register_app("echo", echo_start);
   if (scn_find_app("timer") == NULL) scn_register_app("timer", timer_start);
   if (scn_find_app("raw") == NULL) scn_register_app("raw", raw_start);

@@ -304,6 +304,11 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     if (!dry) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return 0;
   }
+  if (strcmp(verb, "http") == 0) {
+    if (n != 1) FAIL("usage: http");
+    if (!dry) mg_set_protocol_http_websocket(nc);
+    return 0;
+  }
   if (strcmp(verb, "timer") == 0) {
     if (n != 2) FAIL("usage: timer +DURATION | @TIME | 0");
     if (t[1].type == T_TIME_REL) {

@@ -105,6 +105,7 @@ static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
     case MG_EV_CLOSE:
       return nc->err;
     case MG_EV_HTTP_REPLY:
+    case MG_EV_WEBSOCKET_HANDSHAKE_DONE: /* a client's: 101, or a refusal */
       return ((struct http_message *) ev_data)->resp_code;
     case MG_EV_HTTP_REQUEST:
     case MG_EV_HTTP_CHUNK:
@@ -166,6 +167,16 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
       preview(hm->body.p, hm->body.len, text, 64);
       sim_trace(ctx->sim, who, "%s %d body %zu \"%s\"", scn_event_name(ev),
                 hm->resp_code, hm->body.len, text);
+      break;
+    }
+    case MG_EV_WEBSOCKET_HANDSHAKE_DONE: {
+      /* A client sees the server's status: 101, or the refusal's. */
+      const struct http_message *hm = (const struct http_message *) ev_data;
+      if (hm->resp_code != 0) {
+        sim_trace(ctx->sim, who, "%s %d", scn_event_name(ev), hm->resp_code);
+      } else {
+        sim_trace(ctx->sim, who, "%s", scn_event_name(ev));
+      }
       break;
     }
     case MG_EV_WEBSOCKET_FRAME:

@@ -1,0 +1,92 @@
+/*
+ * A small REST API:
+ *
+ *   POST /api/v1/sum   form fields n1 and n2    -> {"result": n1 + n2}
+ *   GET  /api/v1/sum?n1=..&n2=..                -> the same from the query
+ *   ANY  /api/v1/echo                           -> the request body, as sent
+ *   anything else                               -> 404
+ *
+ *   rest_server ADDRESS
+ */
+#include "mongoose.h"
+
+static volatile sig_atomic_t s_exit_flag;
+
+static void on_signal(int sig) { s_exit_flag = sig; }
+
+static void handle_sum(struct mg_connection *nc, int ev, void *ev_data) {
+  struct http_message *hm = (struct http_message *) ev_data;
+  const struct mg_str *vars;
+  char n1[64], n2[64];
+
+  if (ev != MG_EV_HTTP_REQUEST) return;
+  vars = mg_vcmp(&hm->method, "GET") == 0 ? &hm->query_string : &hm->body;
+  if (mg_get_http_var(vars, "n1", n1, sizeof(n1)) < 0 ||
+      mg_get_http_var(vars, "n2", n2, sizeof(n2)) < 0) {
+    mg_printf(nc,
+              "HTTP/1.1 400 Bad Request\r\n"
+              "Content-Type: application/json\r\n"
+              "Content-Length: 31\r\n\r\n"
+              "{\"error\": \"n1 and n2 required\"}");
+    return;
+  }
+  mg_send_head(nc, 200, -1, "Content-Type: application/json");
+  mg_printf_http_chunk(nc, "{\"result\": %g}", strtod(n1, NULL) + strtod(n2, NULL));
+  mg_send_http_chunk(nc, "", 0);
+}
+
+static void handle_echo(struct mg_connection *nc, int ev, void *ev_data) {
+  struct http_message *hm = (struct http_message *) ev_data;
+  struct mg_str *ct;
+  char headers[200];
+
+  if (ev != MG_EV_HTTP_REQUEST) return;
+  ct = mg_get_http_header(hm, "Content-Type");
+  snprintf(headers, sizeof(headers), "Content-Type: %.*s\r\nX-Echo-Method: %.*s",
+           ct != NULL ? (int) ct->len : 24,
+           ct != NULL ? ct->p : "application/octet-stream", (int) hm->method.len,
+           hm->method.p);
+  mg_send_head(nc, 200, (int64_t) hm->body.len, headers);
+  mg_send(nc, hm->body.p, (int) hm->body.len);
+}
+
+static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct http_message *hm = (struct http_message *) ev_data;
+
+  if (ev == MG_EV_HTTP_REQUEST) {
+    static const char msg[] = "{\"error\": \"no such endpoint\"}";
+    printf("404 for %.*s %.*s\n", (int) hm->method.len, hm->method.p,
+           (int) hm->uri.len, hm->uri.p);
+    fflush(stdout);
+    mg_send_head(nc, 404, (int64_t) (sizeof(msg) - 1),
+                 "Content-Type: application/json");
+    mg_send(nc, msg, (int) (sizeof(msg) - 1));
+  }
+}
+
+int main(int argc, char *argv[]) {
+  struct mg_mgr mgr;
+  struct mg_connection *nc;
+  const char *addr = argc > 1 ? argv[1] : "127.0.0.1:8000";
+
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+
+  mg_mgr_init(&mgr, NULL);
+  nc = mg_bind(&mgr, addr, ev_handler);
+  if (nc == NULL) {
+    fprintf(stderr, "Cannot bind to %s\n", addr);
+    return EXIT_FAILURE;
+  }
+  mg_register_http_endpoint(nc, "/api/v1/sum", handle_sum);
+  mg_register_http_endpoint(nc, "/api/v1/echo", handle_echo);
+  mg_set_protocol_http_websocket(nc);
+
+  printf("REST server on %s (mongoose %s)\n", addr, MG_VERSION);
+  fflush(stdout);
+  while (!s_exit_flag) mg_mgr_poll(&mgr, 1000);
+  mg_mgr_free(&mgr);
+  printf("bye\n");
+  return 0;
+}
