@@ -83,7 +83,7 @@ COMPAT   := rest_server threaded_server tcp_netcat cookie_auth big_upload \
             device_settings http_client http_client_post static_server \
             websocket_echo_server chunked_reply raw_http_client broadcast_chat \
             hexdump_server util_tool basic_auth_server download_client \
-            ws_refused_client
+            ws_refused_client header_names
 COMPAT_BINS  := $(addprefix $(BUILD)/compat/,$(COMPAT))
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))

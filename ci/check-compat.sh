@@ -724,4 +724,13 @@ if is_built download_client && [ -n "$PYPORT" ]; then
   fi
 fi
 
+# ---- 23. header_names -----------------------------------------------------------------
+if is_built header_names; then
+  LOG=$TMPD/header_names.log
+  same "header_names: Mongoose 6's portability names from mongoose.h alone" \
+    "$(printf '%s\n' 'version 6.18' 'int64 -9007199254740993 hex ff' 'size 3 dup' \
+      'signal 1' 'rand_max 1' 'path a/b' 'stat 1' 'calls 42 7 1' 'limits 1 1')" \
+    "$(timeout 10 "$bin/header_names" 2>"$LOG")"
+fi
+
 finish

@@ -202,7 +202,7 @@ void mg_send(struct mg_connection *nc, const void *buf, int len) {
 
 int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {
   char small[256], *buf = small;
-  int len = mg_format(&buf, sizeof(small), fmt, ap);
+  int len = mg_avprintf(&buf, sizeof(small), fmt, ap);
   if (len < 0) {
     conn_fail(nc, ENOMEM);
     return -1;

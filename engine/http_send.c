@@ -160,7 +160,7 @@ void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
   va_list ap;
   int n;
   va_start(ap, fmt);
-  n = mg_format(&buf, sizeof(small), fmt, ap);
+  n = mg_avprintf(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
   /* An empty chunk would end the body: only an explicit empty call does. */
@@ -173,7 +173,7 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
   va_list ap;
   int n, i, start = 0;
   va_start(ap, fmt);
-  n = mg_format(&buf, sizeof(small), fmt, ap);
+  n = mg_avprintf(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
   for (i = 0; i < n; i++) {

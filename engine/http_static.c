@@ -83,7 +83,7 @@ static const char *hdrs_fmt(struct hdrs *h, const char *fmt, ...) {
   int n;
   h->p = h->small;
   va_start(ap, fmt);
-  n = mg_format(&h->p, sizeof(h->small), fmt, ap);
+  n = mg_avprintf(&h->p, sizeof(h->small), fmt, ap);
   va_end(ap);
   if (n < 0) {
     h->p = h->small;

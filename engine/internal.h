@@ -21,11 +21,6 @@ void mg_conn_flush(struct mg_connection *nc);
 /* Tells the iface how much of recv_mbuf the handlers consumed. */
 void mg_conn_report_consumed(struct mg_connection *nc);
 
-/* The core's printf-style senders format through the public mg_avprintf
- * (printf.c); this older internal name stays only until every caller says
- * mg_avprintf itself. */
-#define mg_format mg_avprintf
-
 /* Event dispatch (mgr.c): the handler, then engine flags restored. */
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);

@@ -641,7 +641,8 @@ size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
 struct mg_http_limits {
   size_t max_header_bytes;   /* request/status line and headers: 431 */
   size_t max_uri_bytes;      /* request target: 414 */
-  size_t max_body_bytes;     /* a body, chunked or not: 413 */
+  size_t max_body_bytes;     /* a buffered body, chunked or not: 413 (a
+                                multipart body streams, unbounded) */
   size_t max_ws_message;     /* a WebSocket message, reassembled: 1009 */
   double idle_timeout;       /* seconds a keep-alive connection may idle */
   double header_timeout;     /* seconds a request's headers may take */

@@ -60,7 +60,7 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
   va_list ap;
   int n;
   va_start(ap, fmt);
-  n = mg_format(&buf, sizeof(small), fmt, ap);
+  n = mg_avprintf(&buf, sizeof(small), fmt, ap);
   va_end(ap);
   if (n < 0) return;
   mg_send_websocket_frame(nc, op_and_flags, buf, (size_t) n);
@@ -265,12 +265,11 @@ void mg_send_websocket_handshake3(struct mg_connection *nc, const char *path,
             path, host != NULL ? host : "localhost", key);
   if (protocol != NULL) mg_printf(nc, "Sec-WebSocket-Protocol: %s\r\n", protocol);
   if (user != NULL) {
-    char plain[256], b64[400];
-    int n = snprintf(plain, sizeof(plain), "%s:%s", user, pass != NULL ? pass : "");
-    if (n > 0 && (size_t) n < sizeof(plain)) {
-      mg_base64_encode((const unsigned char *) plain, n, b64);
-      mg_printf(nc, "Authorization: Basic %s\r\n", b64);
-    }
+    struct mbuf auth;
+    mbuf_init(&auth, 0);
+    mg_basic_auth_header(mg_mk_str(user), mg_mk_str(pass != NULL ? pass : ""), &auth);
+    mg_send(nc, auth.buf, (int) auth.len);
+    mbuf_free(&auth);
   }
   if (extra_headers != NULL) mg_printf(nc, "%s", extra_headers);
   mg_printf(nc, "%s", "\r\n");

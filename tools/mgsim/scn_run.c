@@ -114,6 +114,11 @@ static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
       return (long long) ((struct websocket_message *) ev_data)->size;
     case MG_EV_WEBSOCKET_CONTROL_FRAME:
       return ((struct websocket_message *) ev_data)->flags & 0x0f;
+    case MG_EV_HTTP_PART_DATA:
+      return (long long) ((struct mg_http_multipart_part *) ev_data)->data.len;
+    case MG_EV_HTTP_PART_END:
+    case MG_EV_HTTP_MULTIPART_REQUEST_END:
+      return ((struct mg_http_multipart_part *) ev_data)->status;
     default:
       return 0;
   }
