@@ -21,6 +21,12 @@ void mg_conn_flush(struct mg_connection *nc);
 /* Tells the iface how much of recv_mbuf the handlers consumed. */
 void mg_conn_report_consumed(struct mg_connection *nc);
 
+/* Feeds bytes to a 64-byte-block hash (SHA-1, MD5): tops up the pending
+ * block, runs whole blocks, keeps the tail (sha1.c). */
+void mg_hash_feed(uint32_t *state, unsigned char buffer[64], uint64_t *count,
+                  void (*block)(uint32_t *state, const unsigned char *b),
+                  const unsigned char *p, size_t len);
+
 /* Event dispatch (mgr.c): the handler, then engine flags restored. */
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);

@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "mongoose.h"
+#include "internal.h"
 
 /* T[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 section 3.4, as a table so
  * that no floating point is involved. */
@@ -59,7 +59,7 @@ static void store_le32(unsigned char *p, uint32_t v) {
  * loop: step i of round r uses function F, G, H or I, the word at index
  * k(i) and T[i]; the rotating roles of A, B, C and D become a shift of the
  * four variables after each step. */
-static void md5_block(uint32_t st[4], const unsigned char *block) {
+static void md5_block(uint32_t *st, const unsigned char *block) {
   uint32_t x[16];
   uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
   int i;
@@ -110,28 +110,8 @@ void cs_md5_init(cs_md5_ctx *c) {
   c->count = 0;
 }
 
-/* As in sha1.c, the fill of the pending block is the count modulo 64. */
 void cs_md5_update(cs_md5_ctx *c, const unsigned char *p, size_t len) {
-  size_t used = (size_t) (c->count % sizeof(c->buffer));
-  if (len == 0) return; /* p may be NULL then */
-  c->count += len;
-
-  if (used > 0) {
-    size_t take = sizeof(c->buffer) - used;
-    if (take > len) take = len;
-    memcpy(c->buffer + used, p, take);
-    used += take;
-    p += take;
-    len -= take;
-    if (used < sizeof(c->buffer)) return;
-    md5_block(c->state, c->buffer);
-  }
-  while (len >= sizeof(c->buffer)) {
-    md5_block(c->state, p);
-    p += sizeof(c->buffer);
-    len -= sizeof(c->buffer);
-  }
-  if (len > 0) memcpy(c->buffer, p, len);
+  mg_hash_feed(c->state, c->buffer, &c->count, md5_block, p, len);
 }
 
 void cs_md5_final(unsigned char digest[16], cs_md5_ctx *c) {

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "mongoose.h"
+#include "internal.h"
 #include "ws_internal.h"
 
 /* Appended to the client's key before hashing (RFC 6455 section 1.3). */
@@ -38,7 +38,7 @@ static void store_be32(unsigned char *p, uint32_t v) {
 /* Runs the compression function over one 64-byte block (FIPS 180-4 6.1.2).
  * The message schedule is kept as a 16-word ring rather than 80 words: each
  * W[t] only looks back 16 steps, so the rest would be dead weight. */
-static void sha1_block(uint32_t h[5], const unsigned char *block) {
+static void sha1_block(uint32_t *h, const unsigned char *block) {
   uint32_t w[16];
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
   int t;
@@ -92,34 +92,41 @@ void cs_sha1_init(cs_sha1_ctx *c) {
 }
 
 /* The bytes of a partly filled block are not stored separately: they are
- * always the count modulo the block size. */
-static void sha1_feed(cs_sha1_ctx *c, const unsigned char *p, size_t len) {
-  size_t used = (size_t) (c->count % sizeof(c->buffer));
+ * always the count modulo the block size. Shared with md5.c, which frames
+ * its blocks the same way. */
+void mg_hash_feed(uint32_t *state, unsigned char buffer[64], uint64_t *count,
+                  void (*block)(uint32_t *state, const unsigned char *b),
+                  const unsigned char *p, size_t len) {
+  size_t used = (size_t) (*count % 64);
   /* Nothing to do, and p may then be NULL, which memcpy must not get. */
   if (len == 0) return;
-  c->count += len;
+  *count += len;
 
   /* Top up a block left partly filled by an earlier call first. */
   if (used > 0) {
-    size_t take = sizeof(c->buffer) - used;
+    size_t take = 64 - used;
     if (take > len) take = len;
-    memcpy(c->buffer + used, p, take);
+    memcpy(buffer + used, p, take);
     used += take;
     p += take;
     len -= take;
-    if (used < sizeof(c->buffer)) return;
-    sha1_block(c->state, c->buffer);
+    if (used < 64) return;
+    block(state, buffer);
   }
 
   /* Whole blocks straight from the caller's memory, without a copy. */
-  while (len >= sizeof(c->buffer)) {
-    sha1_block(c->state, p);
-    p += sizeof(c->buffer);
-    len -= sizeof(c->buffer);
+  while (len >= 64) {
+    block(state, p);
+    p += 64;
+    len -= 64;
   }
 
-  /* Keep the tail for the next call (or for cs_sha1_final). */
-  if (len > 0) memcpy(c->buffer, p, len);
+  /* Keep the tail for the next call (or for the final step). */
+  if (len > 0) memcpy(buffer, p, len);
+}
+
+static void sha1_feed(cs_sha1_ctx *c, const unsigned char *p, size_t len) {
+  mg_hash_feed(c->state, c->buffer, &c->count, sha1_block, p, len);
 }
 
 void cs_sha1_update(cs_sha1_ctx *c, const unsigned char *data, uint32_t len) {
