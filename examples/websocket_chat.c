@@ -67,6 +67,9 @@ static int start(struct mg_mgr *mgr, int argc, char **argv, char *err,
   if (mgr == NULL) return 0;
   s_echo = echo;
   s_http_server_opts.document_root = ".";
+  /* A listing of whatever directory mgsim runs in would differ between
+   * checkouts, and traces must not. */
+  s_http_server_opts.enable_directory_listing = "no";
   if ((nc = mg_bind(mgr, argv[0], ev_handler)) == NULL) {
     snprintf(err, errlen, "cannot listen on %s", argv[0]);
     return -1;
