@@ -25,7 +25,7 @@ LDLIBS   := -lpthread -lm
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
 CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump \
             http_parse http_vars http http_endpoint http_send http_static http_client \
-            ws ws_frame sha1 utf8 md5 printf http_multipart http_upload
+            ws ws_frame sha1 utf8 md5 printf http_multipart http_upload glob log util
 # The native edge: the socket iface and the platform helpers.
 NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
             os_posix
@@ -37,7 +37,9 @@ RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cl
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
 EXAMPLE_APPS := simplest_web_server websocket_chat http_client websocket_client
-APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS)))
+# Compat programs (tests/compat) with an app form, built the same way.
+COMPAT_APPS  := rest_server udp_echo
+APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS) $(COMPAT_APPS)))
 vpath %.c engine simiface tools/mgsim
 
 VARIANTS := obj obj-poll obj-asan obj-asan-poll obj-fuzz obj-afl
@@ -83,7 +85,7 @@ COMPAT   := rest_server threaded_server tcp_netcat cookie_auth big_upload \
             device_settings http_client http_client_post static_server \
             websocket_echo_server chunked_reply raw_http_client broadcast_chat \
             hexdump_server util_tool basic_auth_server download_client \
-            ws_refused_client header_names
+            ws_refused_client header_names log_and_lists
 COMPAT_BINS  := $(addprefix $(BUILD)/compat/,$(COMPAT))
 TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
                 $(addprefix $(BUILD)/tests-poll/,$(NET_TESTS))
@@ -111,6 +113,9 @@ $(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(or $$(CC_$(1)),$$(CC)) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -c $$< -o $$@
 $(BUILD)/$(1)/app_%.o: examples/%.c
+	@mkdir -p $$(@D)
+	$$(or $$(CC_$(1)),$$(CC)) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -DMG_EXAMPLE_APP -c $$< -o $$@
+$(BUILD)/$(1)/app_%.o: tests/compat/%.c
 	@mkdir -p $$(@D)
 	$$(or $$(CC_$(1)),$$(CC)) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -DMG_EXAMPLE_APP -c $$< -o $$@
 $$(LIB_$(1)): $$(addprefix $(BUILD)/$(1)/,$$(addsuffix .o,$$(ENGINE)))

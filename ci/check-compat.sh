@@ -733,4 +733,19 @@ if is_built header_names; then
     "$(timeout 10 "$bin/header_names" 2>"$LOG")"
 fi
 
+# ---- 24. log_and_lists ----------------------------------------------------------------
+# LOG lines start with "file:line"; the line numbers are the source's and
+# are left out of the comparison.
+if is_built log_and_lists; then
+  LOG=$TMPD/log_and_lists.log
+  same "log_and_lists: LOG levels, mg_match_prefix, comma lists, c_snprintf, base64, cs_timegm" \
+    "$(printf '%s\n' 'log_and_lists.c:N starting up' \
+      'match /index.html -1' 'match /API/v1/users 13' 'match /img/logo.PNG 13' \
+      'match /img/logo.png.bak -1' \
+      'entry [debug] [3]' 'entry [name] [demo]' 'entry [verbose] []' \
+      'snprintf 15 truncated-0' 'base64 dXNlcjpwYXNz' 'timegm 1709208000' \
+      'log_and_lists.c:N done')" \
+    "$(timeout 10 "$bin/log_and_lists" 2>"$LOG" | sed -E 's/^log_and_lists\.c:[0-9]+ /log_and_lists.c:N /')"
+fi
+
 finish

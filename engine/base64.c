@@ -130,3 +130,21 @@ int cs_base64_decode(const unsigned char *s, int len, char *dst,
 int mg_base64_decode(const unsigned char *s, int len, char *dst) {
   return cs_base64_decode(s, len, dst, NULL);
 }
+
+void mg_mbuf_append_base64_putc(char ch, void *user_data) {
+  mbuf_append((struct mbuf *) user_data, &ch, 1);
+}
+
+/* The room is made first: the encoder appends a byte at a time, and a
+ * failure halfway would leave a truncated encoding that still looks valid. */
+void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len) {
+  struct cs_base64_ctx ctx;
+  size_t groups = len / 3 + (len % 3 != 0), need;
+  if (groups > ((size_t) -1 - mbuf->len) / 4) return;
+  need = mbuf->len + groups * 4;
+  if (need > mbuf->size) mbuf_resize(mbuf, need);
+  if (need > mbuf->size) return;
+  cs_base64_init(&ctx, mg_mbuf_append_base64_putc, mbuf);
+  cs_base64_update(&ctx, (const char *) data, len);
+  cs_base64_finish(&ctx);
+}

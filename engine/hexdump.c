@@ -14,14 +14,15 @@
  */
 #include <string.h>
 
-#include "mongoose.h"
+#include "internal.h"
 
-#define BYTES_PER_LINE 16
+#define BYTES_PER_LINE MG_HEXDUMP_BYTES_PER_LINE
 #define HEX_COLUMN_WIDTH (BYTES_PER_LINE * 3 - 1)
 /* Widest offset an int length can need, in hex digits. */
 #define MAX_OFFSET_DIGITS ((int) sizeof(int) * 2)
 #define MAX_LINE \
   (MAX_OFFSET_DIGITS + 2 + HEX_COLUMN_WIDTH + 2 + BYTES_PER_LINE + 1)
+_Static_assert(MAX_LINE <= MG_HEXDUMP_LINE_MAX, "MG_HEXDUMP_LINE_MAX too small");
 
 static const char hex_digits[] = "0123456789abcdef";
 
@@ -56,6 +57,13 @@ static int format_line(const unsigned char *p, int offset, int count,
   }
   line[n++] = '\n';
   return n;
+}
+
+/* Line by line, for writers that have no buffer for the whole dump
+ * (mg_hexdumpf). */
+int mg_hexdump_line(const void *buf, int len, int offset, char *line) {
+  int count = len - offset < BYTES_PER_LINE ? len - offset : BYTES_PER_LINE;
+  return format_line((const unsigned char *) buf + offset, offset, count, line);
 }
 
 /*

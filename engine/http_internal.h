@@ -128,9 +128,6 @@ void mg_http_free_endpoints(struct http_pd *pd);
 void mg_http_copy_endpoints(struct mg_connection *nc, const struct http_pd *from);
 mg_event_handler_t mg_http_find_endpoint(const struct http_pd *pd,
                                          const struct mg_str *uri);
-/* Bytes of s that the glob pattern takes as a prefix, or -1. */
-long mg_http_match_prefix(const char *pattern, size_t plen, const char *s,
-                          size_t slen);
 void mg_http_reply_done(struct mg_connection *nc);
 /* The WebSocket side (ws.c). */
 void mg_ws_process(struct mg_connection *nc);

@@ -45,17 +45,16 @@ static int ends_with_ci(const char *s, size_t n, const char *suffix, size_t m) {
   return n >= m && mg_ncasecmp(s + n - m, suffix, m) == 0;
 }
 
-/* custom_mime_types first (".ext=type,.ext2=type2"), then the table. */
+/* custom_mime_types first (".ext=type,.ext2=type2"), then the table. An
+ * entry without an extension or a type would match every file or give it
+ * no type: it is skipped. */
 static struct mg_str mime_for(const char *path, const char *custom) {
   size_t n = strlen(path), i;
-  while (custom != NULL && *custom != '\0') {
-    const char *eq = strchr(custom, '='), *end = strchr(custom, ',');
-    if (end == NULL) end = custom + strlen(custom);
-    if (eq != NULL && eq < end &&
-        ends_with_ci(path, n, custom, (size_t) (eq - custom))) {
-      return mg_mk_str_n(eq + 1, (size_t) (end - eq - 1));
+  struct mg_str ext, type;
+  while ((custom = mg_next_comma_list_entry(custom, &ext, &type)) != NULL) {
+    if (ext.len > 0 && type.len > 0 && ends_with_ci(path, n, ext.p, ext.len)) {
+      return type;
     }
-    custom = *end == ',' ? end + 1 : end;
   }
   for (i = 0; i < sizeof(s_mime) / sizeof(s_mime[0]); i++) {
     if (ends_with_ci(path, n, s_mime[i].ext, strlen(s_mime[i].ext))) {
@@ -125,27 +124,12 @@ static void send_error(struct mg_connection *nc, int code, const char *reason,
   mg_printf(nc, "%s\n", text);
 }
 
-/* '*' any run, '?' any one character; patterns separated by '|'. */
-static int glob1(const char *p, size_t plen, const char *s) {
-  if (plen == 0) return *s == '\0';
-  if (*p == '*') {
-    for (;; s++) {
-      if (glob1(p + 1, plen - 1, s)) return 1;
-      if (*s == '\0') return 0;
-    }
-  }
-  if (*s == '\0' || (*p != '?' && *p != *s)) return 0;
-  return glob1(p + 1, plen - 1, s + 1);
-}
-
+/* hidden_file_pattern ("*.secret|.hidden") names whole file names, case
+ * and all: a prefix match would hide "x.secrets" along with "x.secret". */
 static int is_hidden(const char *name, const char *patterns) {
-  while (patterns != NULL && *patterns != '\0') {
-    const char *bar = strchr(patterns, '|');
-    size_t len = bar != NULL ? (size_t) (bar - patterns) : strlen(patterns);
-    if (glob1(patterns, len, name)) return 1;
-    patterns = bar != NULL ? bar + 1 : patterns + len;
-  }
-  return 0;
+  if (patterns == NULL || patterns[0] == '\0') return 0;
+  return mg_glob_match(patterns, strlen(patterns), name, strlen(name),
+                       MG_GLOB_WHOLE) >= 0;
 }
 
 /* ---- conditional requests ------------------------------------------------- */
@@ -604,6 +588,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   }
   {
     const char *p = index_files;
+    struct mg_str name;
     if (uri.p[uri.len - 1] != '/') { /* the query goes along */
       char loc[PATH_MAX * 2 + 3];
       /* One leading slash: "//dir/" would name a host, not a path. */
@@ -617,18 +602,16 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       mg_http_send_redirect(nc, 301, mg_mk_str(loc), mg_mk_str(has(extra) ? extra : ""));
       return;
     }
-    while (*p != '\0') { /* the first index file that exists */
-      const char *comma = strchr(p, ',');
-      size_t len = comma != NULL ? (size_t) (comma - p) : strlen(p);
+    /* the first index file that exists */
+    while ((p = mg_next_comma_list_entry(p, &name, NULL)) != NULL) {
       char ipath[PATH_MAX * 2 + 64];
       struct stat ist;
-      snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) len, p);
-      if (len > 0 && (fp = open_inside(ipath, root, &ist)) != NULL) {
+      snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) name.len, name.p);
+      if (name.len > 0 && (fp = open_inside(ipath, root, &ist)) != NULL) {
         serve_file(nc, hm, fp, &ist, mime_for(ipath, opts.custom_mime_types), extra,
                    opts.fixed_mtime);
         return;
       }
-      p = comma != NULL ? comma + 1 : p + len;
     }
     /* As in Mongoose 6, listing is the default; only "no" turns it off. */
     if (opts.enable_directory_listing == NULL ||

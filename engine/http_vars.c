@@ -293,11 +293,6 @@ int mg_get_http_basic_auth(struct http_message *hm, char *user,
   return mg_parse_http_basic_auth(h, user, user_len, pass, pass_len);
 }
 
-/* The putc of the header writer; the room was made beforehand. */
-static void put_to_mbuf(char ch, void *user_data) {
-  mbuf_append((struct mbuf *) user_data, &ch, 1);
-}
-
 /*
  * The ':' is written even for an empty password: RFC 7617 makes it part
  * of the credentials, and a server splitting at it would otherwise see no
@@ -314,7 +309,7 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
   if (buf->len + need > buf->size) mbuf_resize(buf, buf->len + need);
   if (buf->len + need > buf->size) return;
   mbuf_append(buf, prefix, sizeof(prefix) - 1);
-  cs_base64_init(&ctx, put_to_mbuf, buf);
+  cs_base64_init(&ctx, mg_mbuf_append_base64_putc, buf);
   cs_base64_update(&ctx, user.p, user.len);
   cs_base64_update(&ctx, ":", 1);
   cs_base64_update(&ctx, pass.p, pass.len);

@@ -38,6 +38,21 @@ void mg_timers_fire(struct mg_mgr *mgr, double now);
 /* Connect path after the address is known (conn.c). */
 void mg_conn_start_connect(struct mg_connection *nc, int proto);
 
+/* Glob patterns (glob.c): the bytes of s that pattern takes as a prefix,
+ * or -1. flags: */
+#define MG_GLOB_NOCASE 1u /* ASCII letters match either case */
+#define MG_GLOB_COMMA 2u  /* ',' separates alternatives, as '|' does */
+#define MG_GLOB_WHOLE 4u  /* an alternative must take all of s */
+long mg_glob_match(const char *pattern, size_t plen, const char *s, size_t slen,
+                   unsigned flags);
+
+/* The hex dump line of buf[offset..] (MG_HEXDUMP_BYTES_PER_LINE bytes, or
+ * what is left of len) into line, which holds MG_HEXDUMP_LINE_MAX bytes;
+ * returns its length, its newline included and no NUL (hexdump.c). */
+#define MG_HEXDUMP_BYTES_PER_LINE 16
+#define MG_HEXDUMP_LINE_MAX 80
+int mg_hexdump_line(const void *buf, int len, int offset, char *line);
+
 #define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -9,7 +9,7 @@
  *   4. the manager, connections, bind/connect options
  *   5. the network interface (struct mg_iface and its vtable), and the
  *      callbacks an iface uses to report what happened
- *   6. helpers (addresses, base64, URL, hexdump, ACL, threads)
+ *   6. helpers (addresses, base64, URL, hexdump, ACL, logging, threads)
  *
  * Everything named engine-private below is laid out in the public structs
  * only so that they can be allocated by value; programs must not touch it.
@@ -147,6 +147,41 @@ struct mg_str mg_strstrip(struct mg_str s);
 int mg_str_starts_with(struct mg_str s, struct mg_str prefix);
 int mg_ncasecmp(const char *s1, const char *s2, size_t len);
 int mg_casecmp(const char *s1, const char *s2);
+
+/* Comma-separated lists ("a=1,b,c=3"), walked without copying. Each call
+ * puts the next entry in *val; with eq_val, an entry "x=y" is split at its
+ * first '=' (*val "x", *eq_val "y"), and an entry without '=' gets an empty
+ * *eq_val (pointing at the end of *val, never NULL). Entries are not
+ * trimmed; "a,,b" has an empty middle entry, a trailing comma adds none.
+ * mg_next_comma_list_entry returns where the rest of the list starts, or
+ * NULL when no entry was left (list NULL or ""):
+ *   while ((list = mg_next_comma_list_entry(list, &v, &eq)) != NULL) ...
+ * mg_next_comma_list_entry_n returns the rest as an mg_str whose p is NULL
+ * when no entry was left: test p, not len (after the last entry the rest
+ * is empty, not NULL). *val and *eq_val are left alone then. */
+const char *mg_next_comma_list_entry(const char *list, struct mg_str *val,
+                                     struct mg_str *eq_val);
+struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
+                                         struct mg_str *eq_val);
+
+/* Glob matching of a prefix of str, as in Mongoose 6: '*' is any run of
+ * bytes but '/', '**' any run, '?' one byte, '$' (last in an alternative)
+ * the end of str, '|' and ',' separate alternatives, and ASCII letters
+ * match either case. Returns how many bytes of str matched: the longest
+ * alternative's match (Mongoose 6 took the first alternative that matched;
+ * the two differ only when alternatives overlap). When nothing matched,
+ * mg_match_prefix returns -1, as Mongoose 6 documented it (its last
+ * releases returned 0, so `> 0` is the portable test for a non-empty
+ * match), and mg_match_prefix_n returns 0. str NULL is "". */
+int mg_match_prefix(const char *pattern, int pattern_len, const char *str);
+size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);
+
+/* The length of s, but at most maxlen: no byte past s[maxlen - 1] is read. */
+size_t c_strnlen(const char *s, size_t maxlen);
+/* The first occurrence of find in s[0..slen), or NULL. s need not be
+ * NUL-terminated: a NUL byte in it is one find cannot match. An empty find
+ * is found at s. */
+const char *c_strnstr(const char *s, const char *find, size_t slen);
 
 /* ---- 3. events and flags ---------------------------------------------- */
 
@@ -454,6 +489,13 @@ int mg_check_ip_acl(const char *acl, uint32_t remote_ip);
 int mg_avprintf(char **buf, size_t size, const char *fmt, va_list ap);
 int mg_asprintf(char **buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* vsnprintf and snprintf under Mongoose 6's names, with C99's contract:
+ * buf gets what fits, NUL-terminated when buf_size > 0 (buf may be NULL
+ * when buf_size is 0); the return is the length of the whole text, or a
+ * negative value for a format that cannot be printed. */
+int c_vsnprintf(char *buf, size_t buf_size, const char *fmt, va_list ap);
+int c_snprintf(char *buf, size_t buf_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Builds "scheme://user_info@host:port/path?query#fragment" from the parts
  * given (NULL or empty parts are left out; port 0 is left out; a host with
@@ -517,6 +559,55 @@ void cs_fprint_base64(FILE *f, const unsigned char *src, int src_len);
  * input bytes it used (it stops at the first byte that is not base64) and
  * stores the decoded length in *dec_len when it is not NULL. */
 int cs_base64_decode(const unsigned char *s, int len, char *dst, int *dec_len);
+/* Appends the base64 of data[0..len) to mbuf, with no NUL: all of it, or
+ * nothing when memory runs out. */
+void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len);
+/* A cs_base64_putc_t that appends ch to the struct mbuf * user_data. */
+void mg_mbuf_append_base64_putc(char ch, void *user_data);
+
+/* 1 on a big-endian machine, else 0. */
+int mg_is_big_endian(void);
+/* The seconds since the epoch of a broken-down UTC time, as timegm() gives
+ * them but by arithmetic alone, the time zone untouched. Fields outside
+ * their range carry over (tm_mon 12 is January of the next year, tm_mday 0
+ * the last day of the month before); tm_wday, tm_yday and tm_isdst are not
+ * read. Times before 1970 are negative (Mongoose 6 gave -1 for them). */
+double cs_timegm(const struct tm *tm);
+
+/* Logging, as Mongoose 6 programs use it:
+ *   cs_log_set_level(LL_INFO);
+ *   LOG(LL_INFO, ("listening on %s", addr));
+ * writes "file.c:12 listening on ..." and a newline to the log file when
+ * the message's level is at or below the threshold, which is LL_ERROR
+ * until cs_log_set_level changes it (Mongoose 6's default; LL_NONE
+ * silences everything). The log file is stderr unless cs_log_set_file names
+ * another (NULL: back to stderr); each line is flushed. A program that
+ * defines its own LOG or DBG before including this header keeps it. */
+enum cs_log_level {
+  LL_NONE = -1,
+  LL_ERROR = 0,
+  LL_WARN = 1,
+  LL_INFO = 2,
+  LL_DEBUG = 3,
+  LL_VERBOSE_DEBUG = 4
+};
+void cs_log_set_level(enum cs_log_level level);
+void cs_log_set_file(FILE *file);
+/* What LOG and DBG expand to (through MG_CS_LOG, which a program's own LOG
+ * leaves usable): the prefix, 1 when the level is to be logged, then the
+ * message, which goes out with the prefix as one write. */
+int cs_log_print_prefix(enum cs_log_level level, const char *file, int line);
+void cs_log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define MG_CS_LOG(l, x)                                                \
+  do {                                                                 \
+    if (cs_log_print_prefix((l), __FILE__, __LINE__)) cs_log_printf x; \
+  } while (0)
+#ifndef LOG
+#define LOG(l, x) MG_CS_LOG(l, x)
+#endif
+#ifndef DBG
+#define DBG(x) MG_CS_LOG(LL_VERBOSE_DEBUG, x)
+#endif
 
 /* Platform helpers (native code, engine/os_posix.c). */
 int mg_socketpair(sock_t sp[2], int sock_type);
@@ -529,6 +620,16 @@ int mg_open(const char *path, int flag, int mode);
  * socket as mg_sock_addr_to_str prints it; "" when it has no IPv4 or IPv6
  * address or the text does not fit. */
 void mg_sock_to_str(sock_t sock, char *buf, size_t len, int flags);
+/* Sets FD_CLOEXEC on sock (every socket the engine opens has it already). */
+void mg_set_close_on_exec(sock_t sock);
+/* fread and fwrite under Mongoose 6's names. */
+size_t mg_fread(void *ptr, size_t size, size_t count, FILE *f);
+size_t mg_fwrite(const void *ptr, size_t size, size_t count, FILE *f);
+/* The wall clock: seconds since the epoch, with a fraction. mg_time() reads
+ * the manager's iface instead (a virtual clock in simulation). */
+double cs_time(void);
+/* mg_hexdump's format of buf[0..len) onto fp, however long. */
+void mg_hexdumpf(FILE *fp, const void *buf, int len);
 
 /* ---- 7. HTTP and WebSocket --------------------------------------------- */
 
@@ -708,6 +809,24 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
                            const struct mg_str extra_headers);
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
                                mg_event_handler_t handler);
+/* Mongoose 6's endpoint options. user_data belongs to Mongoose 6 builds
+ * with per-callback user data (MG_ENABLE_CALLBACK_USERDATA), which this
+ * engine does not have: it is ignored. auth_file (with auth_domain, the
+ * realm) asks for digest authentication, which is out of scope: rather than
+ * serve unprotected what the program meant to guard, an endpoint given a
+ * non-empty auth_file is not registered, and one registered before under
+ * the same pattern is dropped (its requests go to the connection's handler,
+ * as for any URI no endpoint takes); an LL_ERROR log line says so.
+ * Otherwise this is mg_register_http_endpoint. */
+struct mg_http_endpoint_opts {
+  void *user_data;
+  const char *auth_domain;
+  const char *auth_file;
+};
+void mg_register_http_endpoint_opt(struct mg_connection *nc,
+                                   const char *uri_path,
+                                   mg_event_handler_t handler,
+                                   struct mg_http_endpoint_opts opts);
 
 /* Where an upload goes: the local path for a part's file name (heap memory
  * the engine frees), or a NULL p to refuse the part (403). */

@@ -1,7 +1,8 @@
 /*
  * os_posix.c - the platform helpers of the API that are not part of an
  * iface: socket pairs, threads, a blocking name lookup, files, the address
- * of a raw socket, base64 onto a stdio stream.
+ * of a raw socket, the wall clock, base64 and hex dumps onto a stdio
+ * stream.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -9,9 +10,10 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "mongoose.h"
+#include "internal.h"
 
 int mg_socketpair(sock_t sp[2], int sock_type) {
   return socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sp) == 0;
@@ -46,8 +48,32 @@ int mg_stat(const char *path, cs_stat_t *st) { return stat(path, st); }
 
 FILE *mg_fopen(const char *path, const char *mode) { return fopen(path, mode); }
 
+size_t mg_fread(void *ptr, size_t size, size_t count, FILE *f) {
+  return fread(ptr, size, count, f);
+}
+
+size_t mg_fwrite(const void *ptr, size_t size, size_t count, FILE *f) {
+  return fwrite(ptr, size, count, f);
+}
+
 int mg_open(const char *path, int flag, int mode) {
   return open(path, flag, (mode_t) mode);
+}
+
+/* For a socket a program opened itself: without the flag, a child it
+ * starts would keep the socket open, and the peer would not see a close
+ * when the program closes its end. */
+void mg_set_close_on_exec(sock_t sock) {
+  int flags = fcntl(sock, F_GETFD);
+  if (flags >= 0) fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
+}
+
+/* The system's clock, never the iface's: a program that timestamps its
+ * own records wants real time even when the engine runs simulated. */
+double cs_time(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* For a socket the engine does not manage (no connection, no iface to
@@ -78,4 +104,19 @@ void cs_fprint_base64(FILE *f, const unsigned char *src, int src_len) {
   cs_base64_init(&ctx, put_to_file, f);
   if (src_len > 0) cs_base64_update(&ctx, (const char *) src, (size_t) src_len);
   cs_base64_finish(&ctx);
+}
+
+/* A line at a time, so a dump of any length needs no buffer for the whole
+ * text (mg_hexdump itself stops where its buffer ends). */
+void mg_hexdumpf(FILE *fp, const void *buf, int len) {
+  char line[MG_HEXDUMP_LINE_MAX];
+  int offset, step;
+  if (fp == NULL || buf == NULL) return;
+  /* Stepping by what is left keeps offset <= len: no overflow near
+   * INT_MAX. */
+  for (offset = 0; offset < len; offset += step) {
+    step = len - offset < MG_HEXDUMP_BYTES_PER_LINE ? len - offset
+                                                    : MG_HEXDUMP_BYTES_PER_LINE;
+    fwrite(line, 1, (size_t) mg_hexdump_line(buf, len, offset, line), fp);
+  }
 }

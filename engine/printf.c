@@ -35,3 +35,18 @@ int mg_asprintf(char **buf, size_t size, const char *fmt, ...) {
   va_end(ap);
   return len;
 }
+
+/* Mongoose 6 carried its own formatter under these names for platforms
+ * without a C99 vsnprintf; every platform this engine targets has one. */
+int c_vsnprintf(char *buf, size_t buf_size, const char *fmt, va_list ap) {
+  return vsnprintf(buf, buf_size, fmt, ap);
+}
+
+int c_snprintf(char *buf, size_t buf_size, const char *fmt, ...) {
+  va_list ap;
+  int len;
+  va_start(ap, fmt);
+  len = vsnprintf(buf, buf_size, fmt, ap);
+  va_end(ap);
+  return len;
+}

@@ -162,3 +162,47 @@ int mg_ncasecmp(const char *s1, const char *s2, size_t len) {
 int mg_casecmp(const char *s1, const char *s2) {
   return mg_ncasecmp(s1, s2, (size_t) -1);
 }
+
+/* Under Mongoose 6's names. strnlen is not C11, hence the loop. */
+size_t c_strnlen(const char *s, size_t maxlen) {
+  size_t n = 0;
+  while (n < maxlen && s[n] != '\0') n++;
+  return n;
+}
+
+const char *c_strnstr(const char *s, const char *find, size_t slen) {
+  return mg_strstr(mg_mk_str_n(s, slen), mg_mk_str(find));
+}
+
+/* ---- comma-separated lists --------------------------------------------- */
+
+struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
+                                         struct mg_str *eq_val) {
+  struct mg_str entry, rest;
+  const char *comma, *eq;
+  if (list.p == NULL || list.len == 0) return mg_mk_str_n(NULL, 0);
+  comma = mg_strchr(list, ',');
+  entry = mg_mk_str_n(list.p,
+                      comma != NULL ? (size_t) (comma - list.p) : list.len);
+  /* After the last entry the rest is empty but keeps a pointer, so that
+   * the caller's loop runs once more for that entry and stops on the next
+   * call. */
+  rest = comma != NULL ? mg_mk_str_n(comma + 1, list.len - entry.len - 1)
+                       : mg_mk_str_n(list.p + list.len, 0);
+  if (eq_val != NULL) {
+    eq = mg_strchr(entry, '=');
+    if (eq != NULL) {
+      *eq_val = mg_mk_str_n(eq + 1, entry.len - (size_t) (eq - entry.p) - 1);
+      entry.len = (size_t) (eq - entry.p);
+    } else {
+      *eq_val = mg_mk_str_n(entry.p + entry.len, 0);
+    }
+  }
+  if (val != NULL) *val = entry;
+  return rest;
+}
+
+const char *mg_next_comma_list_entry(const char *list, struct mg_str *val,
+                                     struct mg_str *eq_val) {
+  return mg_next_comma_list_entry_n(mg_mk_str(list), val, eq_val).p;
+}

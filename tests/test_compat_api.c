@@ -3,13 +3,18 @@
  * Mongoose 6 API: mg_asprintf/mg_avprintf (engine/printf.c), URI path
  * normalization and assembly (engine/url.c), SHA-1 and HMAC-SHA1 under
  * their cs_ names (engine/sha1.c), MD5 (engine/md5.c), streaming base64
- * (engine/base64.c) and the native file and socket helpers
- * (engine/os_posix.c).
+ * (engine/base64.c, into an mbuf too), the native file, socket, clock and
+ * hex dump helpers (engine/os_posix.c), and Mongoose 6's small common
+ * helpers: glob matching (engine/glob.c), comma lists, c_strnlen and
+ * c_strnstr (engine/str.c), c_snprintf (engine/printf.c), the leveled log
+ * (engine/log.c), byte order and cs_timegm (engine/util.c).
  *
  * Expected digests are the standards' own test vectors: FIPS 180-4 for
  * SHA-1, RFC 2202 for HMAC-SHA1, RFC 1321 appendix A.5 for MD5, RFC 4648
  * section 10 for base64. A few lengths around the padding boundaries come
- * from an independent implementation.
+ * from an independent implementation, and so do the cs_timegm values
+ * (Python's calendar.timegm, and the C library's timegm over four
+ * centuries).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -609,6 +614,475 @@ static void test_cs_fprint_base64(void **state) {
   fclose(f);
 }
 
+/* ---- mg_match_prefix / mg_match_prefix_n -------------------------------- */
+
+static int mp(const char *pattern, const char *str) {
+  return mg_match_prefix(pattern, (int) strlen(pattern), str);
+}
+
+static size_t mpn(const char *pattern, const char *str) {
+  return mg_match_prefix_n(mg_mk_str(pattern), mg_mk_str(str));
+}
+
+/* The examples of Mongoose 6's documentation, then each rule. */
+static void test_match_prefix_documented(void **state) {
+  (void) state;
+  assert_int_equal(mp("a*f", "abcdefgh"), 6);
+  assert_int_equal(mp("a*f", "abcdexgh"), -1);
+  assert_int_equal(mpn("a*f", "abcdexgh"), 0);
+  assert_int_equal(mp("a*f|de*,xy", "defgh"), 5);
+  assert_int_equal(mp("a*f|de*,xy", "xyz"), 2);
+  assert_int_equal(mp("?*", "abc"), 3);
+  assert_int_equal(mp("?*", ""), -1);
+  assert_int_equal(mpn("?*", ""), 0);
+}
+
+static void test_match_prefix_rules(void **state) {
+  (void) state;
+  /* '*' stops at '/', '**' does not */
+  assert_int_equal(mp("/a/*", "/a/b/c"), 4);
+  assert_int_equal(mp("/a/**", "/a/b/c"), 6);
+  assert_int_equal(mp("*", "abc/def"), 3);
+  assert_int_equal(mp("**", "abc/def"), 7);
+  /* a star gives bytes back until the rest matches */
+  assert_int_equal(mp("**/", "a/b/c"), 4);
+  assert_int_equal(mp("*b", "abab/x"), 4);
+  /* '?' is any one byte, '/' included */
+  assert_int_equal(mp("a?c", "a/cd"), 3);
+  assert_int_equal(mp("a?c", "ac"), -1);
+  /* '$' anchors at the end */
+  assert_int_equal(mp("/a$", "/a"), 2);
+  assert_int_equal(mp("/a$", "/ab"), -1);
+  assert_int_equal(mp("**.html$", "/x/y.html"), 9);
+  assert_int_equal(mp("**.html$", "/x/y.html.bak"), -1);
+  /* letters match either case */
+  assert_int_equal(mp("*.HTML", "Index.html"), 10);
+  assert_int_equal(mp("ABC", "abcd"), 3);
+  /* the longest alternative counts, whatever the order */
+  assert_int_equal(mp("a|abc", "abcd"), 3);
+  assert_int_equal(mp("abc|a", "abcd"), 3);
+  assert_int_equal(mp("x|y,z", "zz"), 1);
+  assert_int_equal(mp("x|y,z", "w"), -1);
+  /* an empty match is a match: 0, not -1 */
+  assert_int_equal(mp("", "abc"), 0);
+  assert_int_equal(mp("*", "/abc"), 0);
+  assert_int_equal(mp("x|", "abc"), 0);
+  assert_int_equal(mpn("", "abc"), 0);
+}
+
+static void test_match_prefix_lengths(void **state) {
+  struct mg_str pat = mg_mk_str_n("*.cpp", 3), str = mg_mk_str_n("x.cpp", 3);
+  (void) state;
+  /* only pattern_len bytes of the pattern count */
+  assert_int_equal(mg_match_prefix("ab|zzz", 2, "abz"), 2);
+  assert_int_equal(mg_match_prefix("abc|zzz", 3, "abz"), -1);
+  assert_int_equal(mg_match_prefix("abc", -1, "abc"), -1);
+  assert_int_equal(mg_match_prefix("x", 1, NULL), -1);
+  assert_int_equal(mg_match_prefix("", 0, NULL), 0);
+  /* mg_str sides need no NUL */
+  assert_int_equal(mg_match_prefix_n(pat, str), 3);
+  assert_int_equal(mg_match_prefix_n(mg_mk_str_n(NULL, 0), mg_mk_str("abc")), 0);
+  assert_int_equal(mg_match_prefix_n(mg_mk_str("a"), mg_mk_str_n(NULL, 0)), 0);
+  assert_int_equal(mg_match_prefix_n(mg_mk_str("**"), mg_mk_str_n("ab\0cd", 5)), 5);
+}
+
+/* ---- mg_next_comma_list_entry ------------------------------------------- */
+
+static void assert_str(struct mg_str s, const char *want) {
+  if (s.len != strlen(want) || (s.len > 0 && memcmp(s.p, want, s.len) != 0)) {
+    fail_msg("got \"%.*s\", want \"%s\"", (int) s.len, s.p != NULL ? s.p : "", want);
+  }
+}
+
+static void test_comma_list(void **state) {
+  const char *list = "a=1,b,c=3";
+  const char *p = list;
+  struct mg_str val = mg_mk_str("untouched"), eq = mg_mk_str("untouched");
+  (void) state;
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_ptr_equal(p, list + 4);
+  assert_str(val, "a");
+  assert_ptr_equal(val.p, list);
+  assert_str(eq, "1");
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_ptr_equal(p, list + 6);
+  assert_str(val, "b");
+  assert_str(eq, "");
+  assert_ptr_equal(eq.p, list + 5); /* empty, but never NULL */
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_ptr_equal(p, list + 9); /* the last entry leaves "", not NULL */
+  assert_str(val, "c");
+  assert_str(eq, "3");
+  val = mg_mk_str("untouched");
+  assert_null(mg_next_comma_list_entry(p, &val, &eq));
+  assert_str(val, "untouched");
+  assert_null(mg_next_comma_list_entry("", &val, &eq));
+  assert_null(mg_next_comma_list_entry(NULL, &val, &eq));
+  assert_str(val, "untouched");
+}
+
+static void test_comma_list_edges(void **state) {
+  const char *p = "x,,y==z,";
+  struct mg_str val, eq;
+  (void) state;
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_str(val, "x");
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_str(val, "");
+  assert_str(eq, "");
+  p = mg_next_comma_list_entry(p, &val, &eq);
+  assert_str(val, "y"); /* split at the first '=' */
+  assert_str(eq, "=z");
+  assert_string_equal(p, "");
+  assert_null(mg_next_comma_list_entry(p, &val, &eq)); /* trailing comma */
+  /* without eq_val the entry is whole; spaces are kept */
+  p = mg_next_comma_list_entry(" k=v ,w", &val, NULL);
+  assert_str(val, " k=v ");
+  assert_string_equal(p, "w");
+}
+
+static void test_comma_list_n(void **state) {
+  const char *buf = "a,b=2;not part of the list";
+  struct mg_str list = mg_mk_str_n(buf, 5), val, eq;
+  (void) state;
+  list = mg_next_comma_list_entry_n(list, &val, &eq);
+  assert_str(val, "a");
+  assert_ptr_equal(list.p, buf + 2);
+  assert_int_equal(list.len, 3);
+  list = mg_next_comma_list_entry_n(list, &val, &eq);
+  assert_str(val, "b");
+  assert_str(eq, "2");
+  assert_ptr_equal(list.p, buf + 5); /* test p, not len: more to come? no */
+  assert_int_equal(list.len, 0);
+  list = mg_next_comma_list_entry_n(list, &val, &eq);
+  assert_null(list.p);
+  assert_int_equal(list.len, 0);
+  assert_null(mg_next_comma_list_entry_n(mg_mk_str_n(NULL, 0), &val, &eq).p);
+}
+
+/* ---- c_snprintf, c_strnlen, c_strnstr ----------------------------------- */
+
+static int call_c_vsnprintf(char *buf, size_t size, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = c_vsnprintf(buf, size, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+static void test_c_snprintf(void **state) {
+  char buf[8];
+  (void) state;
+  assert_int_equal(c_snprintf(buf, sizeof(buf), "%s-%d", "ab", 7), 4);
+  assert_string_equal(buf, "ab-7");
+  /* C99: the whole length comes back, what fits goes in, NUL-terminated */
+  assert_int_equal(c_snprintf(buf, sizeof(buf), "%s-%d", "abc", 12345), 9);
+  assert_string_equal(buf, "abc-123");
+  assert_int_equal(c_snprintf(buf, 1, "%d", 42), 2);
+  assert_string_equal(buf, "");
+  assert_int_equal(c_snprintf(NULL, 0, "%d", 12345), 5);
+  assert_int_equal(call_c_vsnprintf(buf, sizeof(buf), "%.*s|%c", 2, "xyz", 'q'), 4);
+  assert_string_equal(buf, "xy|q");
+  assert_int_equal(call_c_vsnprintf(buf, 4, "%05d", 42), 5);
+  assert_string_equal(buf, "000");
+}
+
+static void test_c_strnlen(void **state) {
+  const char unterminated[4] = {'a', 'b', 'c', 'd'};
+  (void) state;
+  assert_int_equal(c_strnlen("hello", 3), 3);
+  assert_int_equal(c_strnlen("hi", 10), 2);
+  assert_int_equal(c_strnlen("", 5), 0);
+  assert_int_equal(c_strnlen("abc", 0), 0);
+  /* reads no further than maxlen (ASan would object) */
+  assert_int_equal(c_strnlen(unterminated, sizeof(unterminated)), 4);
+}
+
+static void test_c_strnstr(void **state) {
+  const char *s = "hello world";
+  const char bytes[5] = {'a', 'b', '\0', 'c', 'd'};
+  (void) state;
+  assert_ptr_equal(c_strnstr(s, "wor", 11), s + 6);
+  assert_ptr_equal(c_strnstr(s, "wor", 9), s + 6);
+  assert_null(c_strnstr(s, "wor", 8)); /* it must lie within slen */
+  assert_ptr_equal(c_strnstr(s, "hello world", 11), s);
+  assert_null(c_strnstr(s, "hello world!", 11));
+  assert_null(c_strnstr(s, "xyz", 11));
+  assert_ptr_equal(c_strnstr(s, "", 11), s);
+  assert_ptr_equal(c_strnstr(s, "", 0), s);
+  assert_null(c_strnstr(s, "h", 0));
+  /* a length-delimited buffer: past a NUL, and not one byte beyond */
+  assert_ptr_equal(c_strnstr(bytes, "cd", sizeof(bytes)), bytes + 3);
+  assert_null(c_strnstr(bytes, "b", 1));
+}
+
+/* ---- logging ------------------------------------------------------------ */
+
+/* Everything written to f since it was made, as a string. */
+static const char *slurp(FILE *f, char *buf, size_t cap) {
+  size_t n;
+  rewind(f);
+  n = fread(buf, 1, cap - 1, f);
+  buf[n] = '\0';
+  return buf;
+}
+
+static void test_log_levels(void **state) {
+  FILE *f = tmpfile();
+  char got[1024], want[1024];
+  int l1, l2, l3, l4;
+  (void) state;
+  assert_non_null(f);
+  cs_log_set_file(f);
+  /* the default threshold is LL_ERROR */
+  LOG(LL_ERROR, ("error %d", 1)); l1 = __LINE__;
+  LOG(LL_WARN, ("warn %d", 2));
+  LOG(LL_INFO, ("info"));
+  cs_log_set_level(LL_DEBUG);
+  LOG(LL_WARN, ("warn %s", "x")); l2 = __LINE__;
+  LOG(LL_DEBUG, ("debug %c", 'y')); l3 = __LINE__;
+  LOG(LL_VERBOSE_DEBUG, ("too verbose"));
+  DBG(("too verbose too"));
+  cs_log_set_level(LL_VERBOSE_DEBUG);
+  DBG(("dbg %d", 4)); l4 = __LINE__;
+  cs_log_set_level(LL_NONE);
+  LOG(LL_ERROR, ("silenced"));
+  LOG(LL_NONE, ("not a message level"));
+  cs_log_set_level(LL_ERROR);
+  cs_log_set_file(NULL);
+  snprintf(want, sizeof(want),
+           "test_compat_api.c:%d error 1\n"
+           "test_compat_api.c:%d warn x\n"
+           "test_compat_api.c:%d debug y\n"
+           "test_compat_api.c:%d dbg 4\n",
+           l1, l2, l3, l4);
+  assert_string_equal(slurp(f, got, sizeof(got)), want);
+  fclose(f);
+}
+
+/* A message longer than the formatter's stack buffer, and a prefix for
+ * each message even when they come in a loop. */
+static void test_log_long_message(void **state) {
+  FILE *f = tmpfile();
+  char got[2048], want[2048], big[1001];
+  int i, line = 0;
+  (void) state;
+  assert_non_null(f);
+  memset(big, 'z', 1000);
+  big[1000] = '\0';
+  cs_log_set_file(f);
+  LOG(LL_ERROR, ("[%s]", big)); line = __LINE__;
+  for (i = 0; i < 2; i++) {
+    LOG(LL_ERROR, ("i=%d", i));
+  }
+  cs_log_set_file(NULL);
+  snprintf(want, sizeof(want),
+           "test_compat_api.c:%d [%s]\ntest_compat_api.c:%d i=0\n"
+           "test_compat_api.c:%d i=1\n",
+           line, big, line + 2, line + 2);
+  assert_string_equal(slurp(f, got, sizeof(got)), want);
+  fclose(f);
+}
+
+/* ---- base64 into an mbuf ------------------------------------------------ */
+
+static void test_mbuf_append_base64(void **state) {
+  struct mbuf mb;
+  static const unsigned char bin[] = {0xff, 0x00, 0xfe};
+  (void) state;
+  mbuf_init(&mb, 0);
+  mg_mbuf_append_base64(&mb, "Hello", 5);
+  assert_int_equal(mb.len, 8);
+  assert_memory_equal(mb.buf, "SGVsbG8=", 8);
+  mg_mbuf_append_base64(&mb, "", 0);
+  assert_int_equal(mb.len, 8);
+  mg_mbuf_append_base64(&mb, "abc", 3);
+  mg_mbuf_append_base64(&mb, bin, 2);
+  mg_mbuf_append_base64(&mb, bin, 3);
+  mg_mbuf_append_base64(&mb, "f", 1);
+  assert_int_equal(mb.len, 24); /* no NUL after any of them */
+  assert_memory_equal(mb.buf, "SGVsbG8=YWJj/wA=/wD+Zg==", 24);
+  mg_mbuf_append_base64_putc('!', &mb);
+  assert_int_equal(mb.len, 25);
+  assert_int_equal(mb.buf[24], '!');
+  mbuf_free(&mb);
+}
+
+/* The putc drives the streaming encoder directly, pieces of any size. */
+static void test_mbuf_append_base64_putc(void **state) {
+  struct mbuf mb;
+  struct cs_base64_ctx ctx;
+  (void) state;
+  mbuf_init(&mb, 0);
+  cs_base64_init(&ctx, mg_mbuf_append_base64_putc, &mb);
+  cs_base64_update(&ctx, "foo", 1);
+  cs_base64_update(&ctx, "oob", 3);
+  cs_base64_update(&ctx, "ar", 2);
+  cs_base64_finish(&ctx);
+  assert_int_equal(mb.len, 8);
+  assert_memory_equal(mb.buf, "Zm9vYmFy", 8);
+  mbuf_free(&mb);
+}
+
+/* ---- byte order, calendar, clock ---------------------------------------- */
+
+static void test_is_big_endian(void **state) {
+  union {
+    uint32_t u;
+    unsigned char b[4];
+  } probe;
+  (void) state;
+  probe.u = 0x01020304;
+  assert_int_equal(mg_is_big_endian(), probe.b[0] == 0x01);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  assert_int_equal(mg_is_big_endian(), 0);
+#endif
+}
+
+static double timegm_of(int year, int mon, int mday, int hour, int min, int sec) {
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon;
+  tm.tm_mday = mday;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  return cs_timegm(&tm);
+}
+
+/* Expected values from Python's calendar.timegm. */
+static void test_cs_timegm_vectors(void **state) {
+  (void) state;
+  assert_true(timegm_of(1970, 0, 1, 0, 0, 0) == 0.0);
+  assert_true(timegm_of(1969, 11, 31, 23, 59, 59) == -1.0);
+  assert_true(timegm_of(2000, 1, 29, 12, 34, 56) == 951827696.0);
+  assert_true(timegm_of(2000, 2, 1, 0, 0, 0) == 951868800.0);
+  assert_true(timegm_of(1900, 2, 1, 0, 0, 0) == -2203891200.0); /* 1900: no leap */
+  assert_true(timegm_of(2100, 2, 1, 0, 0, 0) == 4107542400.0);  /* 2100: no leap */
+  assert_true(timegm_of(2038, 0, 19, 3, 14, 8) == 2147483648.0);
+  assert_true(timegm_of(9999, 11, 31, 23, 59, 59) == 253402300799.0);
+  assert_true(timegm_of(1601, 0, 1, 0, 0, 0) == -11644473600.0);
+  /* fields out of range carry over */
+  assert_true(timegm_of(2023, 12, 1, 0, 0, 0) == timegm_of(2024, 0, 1, 0, 0, 0));
+  assert_true(timegm_of(2024, -1, 1, 0, 0, 0) == timegm_of(2023, 11, 1, 0, 0, 0));
+  assert_true(timegm_of(2024, -13, 1, 0, 0, 0) == timegm_of(2022, 11, 1, 0, 0, 0));
+  assert_true(timegm_of(2024, 2, 0, 0, 0, 0) == timegm_of(2024, 1, 29, 0, 0, 0));
+  assert_true(timegm_of(2024, 0, 1, 0, 0, -1) == 1704067199.0);
+  assert_true(timegm_of(2024, 0, 1, 25, 61, 61) == 1704067200.0 + 25 * 3600 + 61 * 60 + 61);
+}
+
+/* The C library's timegm as the independent reference, across four
+ * centuries of days and around every month boundary; the time zone must
+ * not matter. */
+static void test_cs_timegm_against_libc(void **state) {
+  int year, mon, day;
+  char *saved_tz = getenv("TZ") != NULL ? strdup(getenv("TZ")) : NULL;
+  (void) state;
+  setenv("TZ", "America/New_York", 1);
+  tzset();
+  for (year = 1890; year <= 2300; year += 1) {
+    for (mon = -1; mon <= 12; mon++) {
+      for (day = 0; day <= 32; day += 4) {
+        struct tm tm, copy;
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = year - 1900;
+        tm.tm_mon = mon;
+        tm.tm_mday = day;
+        tm.tm_hour = (year + day) % 24;
+        tm.tm_min = (mon * 7 + 60) % 60;
+        tm.tm_sec = day % 60;
+        tm.tm_isdst = 1; /* ignored by both */
+        copy = tm;
+        if (cs_timegm(&tm) != (double) timegm(&copy)) {
+          fail_msg("%d-%d-%d: %.0f, libc %lld", year, mon, day, cs_timegm(&tm),
+                   (long long) timegm(&copy));
+        }
+      }
+    }
+  }
+  if (saved_tz != NULL) {
+    setenv("TZ", saved_tz, 1);
+    free(saved_tz);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
+}
+
+static void test_cs_time(void **state) {
+  double t;
+  time_t before, after;
+  (void) state;
+  before = time(NULL);
+  t = cs_time();
+  after = time(NULL);
+  assert_true(t >= (double) before && t < (double) after + 1);
+}
+
+/* ---- native file helpers ------------------------------------------------ */
+
+static void test_fread_fwrite(void **state) {
+  FILE *f = tmpfile();
+  char buf[8] = "";
+  (void) state;
+  assert_non_null(f);
+  assert_int_equal(mg_fwrite("abcdef", 2, 3, f), 3);
+  rewind(f);
+  assert_int_equal(mg_fread(buf, 3, 2, f), 2);
+  assert_memory_equal(buf, "abcdef", 6);
+  assert_int_equal(mg_fread(buf, 1, 1, f), 0);
+  assert_true(feof(f));
+  fclose(f);
+}
+
+static void test_set_close_on_exec(void **state) {
+  int fds[2];
+  sock_t s = socket(AF_INET, SOCK_STREAM, 0);
+  (void) state;
+  assert_true(s >= 0);
+  assert_int_equal(fcntl(s, F_GETFD) & FD_CLOEXEC, 0);
+  mg_set_close_on_exec(s);
+  assert_int_equal(fcntl(s, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  closesocket(s);
+  assert_int_equal(pipe(fds), 0);
+  mg_set_close_on_exec(fds[1]);
+  assert_int_equal(fcntl(fds[0], F_GETFD) & FD_CLOEXEC, 0);
+  assert_int_equal(fcntl(fds[1], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  close(fds[0]);
+  close(fds[1]);
+  mg_set_close_on_exec(INVALID_SOCKET); /* nothing to do, no harm */
+}
+
+static void test_hexdumpf(void **state) {
+  FILE *f = tmpfile();
+  static char got[400000], want[400000];
+  unsigned char *data = (unsigned char *) malloc(70000);
+  int i, n;
+  (void) state;
+  assert_non_null(f);
+  assert_non_null(data);
+  mg_hexdumpf(f, "hello, world!\n\0\xff" "Bye", 19);
+  assert_string_equal(slurp(f, got, sizeof(got)),
+                      "0000  68 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 0a 00 ff  hello, world!...\n"
+                      "0010  42 79 65                                         Bye\n");
+  fclose(f);
+
+  /* the same text as mg_hexdump, past the 4-digit offsets */
+  for (i = 0; i < 70000; i++) data[i] = (unsigned char) (i * 7 + i / 256);
+  assert_non_null(f = tmpfile());
+  mg_hexdumpf(f, data, 70000);
+  mg_hexdumpf(f, data, 0);
+  mg_hexdumpf(f, data, -5);
+  n = mg_hexdump(data, 70000, want, sizeof(want));
+  assert_true(n > 0 && (size_t) n < sizeof(want) - 1);
+  assert_int_equal(strlen(slurp(f, got, sizeof(got))), n);
+  assert_string_equal(got, want);
+  fclose(f);
+  free(data);
+}
+
 /* ---- native helpers ----------------------------------------------------- */
 
 static void test_fopen_open(void **state) {
@@ -764,6 +1238,26 @@ int main(void) {
       cmocka_unit_test(test_fopen_open),
       cmocka_unit_test(test_sock_to_str),
       cmocka_unit_test(test_sock_to_str_ipv6),
+      cmocka_unit_test(test_match_prefix_documented),
+      cmocka_unit_test(test_match_prefix_rules),
+      cmocka_unit_test(test_match_prefix_lengths),
+      cmocka_unit_test(test_comma_list),
+      cmocka_unit_test(test_comma_list_edges),
+      cmocka_unit_test(test_comma_list_n),
+      cmocka_unit_test(test_c_snprintf),
+      cmocka_unit_test(test_c_strnlen),
+      cmocka_unit_test(test_c_strnstr),
+      cmocka_unit_test(test_log_levels),
+      cmocka_unit_test(test_log_long_message),
+      cmocka_unit_test(test_mbuf_append_base64),
+      cmocka_unit_test(test_mbuf_append_base64_putc),
+      cmocka_unit_test(test_is_big_endian),
+      cmocka_unit_test(test_cs_timegm_vectors),
+      cmocka_unit_test(test_cs_timegm_against_libc),
+      cmocka_unit_test(test_cs_time),
+      cmocka_unit_test(test_fread_fwrite),
+      cmocka_unit_test(test_set_close_on_exec),
+      cmocka_unit_test(test_hexdumpf),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

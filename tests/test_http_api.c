@@ -310,6 +310,56 @@ static void test_endpoint_null_path_ignored(void **state) {
   expect_routed(f, "/", "main", "/");
 }
 
+/* mg_register_http_endpoint_opt: user_data and a lone auth_domain change
+ * nothing; an auth_file (digest authentication, out of scope) keeps the
+ * endpoint out, drops one registered before under that pattern, and says
+ * so in the error log. */
+static void test_endpoint_opt(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_http_endpoint_opts opts;
+  FILE *log = tmpfile();
+  char got[512], *line, *end;
+  size_t n;
+  int dummy, i;
+  assert_non_null(log);
+  memset(&opts, 0, sizeof(opts));
+  opts.user_data = &dummy;
+  opts.auth_domain = "realm";
+  mg_register_http_endpoint_opt(f->lc, "/api", ep_api, opts);
+  opts.auth_file = "";
+  mg_register_http_endpoint_opt(f->lc, "/v1", ep_v1, opts);
+  mg_register_http_endpoint(f->lc, "/secret", ep_other);
+  cs_log_set_file(log);
+  opts.auth_file = "/etc/htdigest";
+  mg_register_http_endpoint_opt(f->lc, "/secret", ep_other, opts);
+  mg_register_http_endpoint_opt(f->lc, "/private", ep_root, opts);
+  cs_log_set_file(NULL);
+  connect_peer(f, "p");
+  expect_routed(f, "/api/x", "api", "/api/x");
+  expect_routed(f, "/v1", "v1", "/v1");
+  expect_routed(f, "/secret", "main", "/secret");
+  expect_routed(f, "/private/x", "main", "/private/x");
+
+  rewind(log);
+  n = fread(got, 1, sizeof(got) - 1, log);
+  got[n] = '\0';
+  fclose(log);
+  /* "http_endpoint.c:LINE message": the line number is the source's own,
+   * left out of the comparison */
+  for (line = strtok(got, "\n"), i = 0; line != NULL; line = strtok(NULL, "\n"), i++) {
+    char want[256];
+    assert_true(i < 2);
+    assert_true(strncmp(line, "http_endpoint.c:", 16) == 0);
+    assert_true(strtol(line + 16, &end, 10) > 0);
+    snprintf(want, sizeof(want),
+             " endpoint %s not registered: auth_file needs digest "
+             "authentication, which this engine does not have",
+             i == 0 ? "/secret" : "/private");
+    assert_string_equal(end, want);
+  }
+  assert_int_equal(i, 2);
+}
+
 /* ---- endpoints: which events go where ------------------------------------- */
 
 /* The endpoint gets the request; connection events (ACCEPT, RECV, SEND,
@@ -902,6 +952,7 @@ int main(void) {
       SERVER_TEST(test_endpoint_gets_chunks),
       SERVER_TEST(test_endpoint_unused_gets_no_close),
       SERVER_TEST(test_endpoint_glob_patterns),
+      SERVER_TEST(test_endpoint_opt),
       SERVER_TEST(test_endpoint_registered_before_protocol),
       SERVER_TEST(test_endpoints_outlive_listener),
       SERVER_TEST(test_endpoints_copied_at_accept),

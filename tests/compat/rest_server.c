@@ -7,12 +7,13 @@
  *   anything else                               -> 404
  *
  *   rest_server ADDRESS
+ *
+ * Built with MG_EXAMPLE_APP it is the scenario app "rest ADDRESS" instead.
  */
 #include "mongoose.h"
 
-static volatile sig_atomic_t s_exit_flag;
+static int s_quiet; /* as a scenario app: the trace tells what happened */
 
-static void on_signal(int sig) { s_exit_flag = sig; }
 
 static void handle_sum(struct mg_connection *nc, int ev, void *ev_data) {
   struct http_message *hm = (struct http_message *) ev_data;
@@ -55,14 +56,48 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
 
   if (ev == MG_EV_HTTP_REQUEST) {
     static const char msg[] = "{\"error\": \"no such endpoint\"}";
-    printf("404 for %.*s %.*s\n", (int) hm->method.len, hm->method.p,
-           (int) hm->uri.len, hm->uri.p);
-    fflush(stdout);
+    if (!s_quiet) {
+      printf("404 for %.*s %.*s\n", (int) hm->method.len, hm->method.p,
+             (int) hm->uri.len, hm->uri.p);
+      fflush(stdout);
+    }
     mg_send_head(nc, 404, (int64_t) (sizeof(msg) - 1),
                  "Content-Type: application/json");
     mg_send(nc, msg, (int) (sizeof(msg) - 1));
   }
 }
+
+/* The listener: endpoints first, then the protocol, as many programs do. */
+static struct mg_connection *start(struct mg_mgr *mgr, const char *addr) {
+  struct mg_connection *nc = mg_bind(mgr, addr, ev_handler);
+  if (nc == NULL) return NULL;
+  mg_register_http_endpoint(nc, "/api/v1/sum", handle_sum);
+  mg_register_http_endpoint(nc, "/api/v1/echo", handle_echo);
+  mg_set_protocol_http_websocket(nc);
+  return nc;
+}
+
+#ifdef MG_EXAMPLE_APP
+int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
+                    size_t errlen);
+int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
+                    size_t errlen) {
+  if (argc != 1) {
+    snprintf(err, errlen, "usage: app rest ADDRESS");
+    return -1;
+  }
+  if (mgr == NULL) return 0;
+  s_quiet = 1;
+  if (start(mgr, argv[0]) == NULL) {
+    snprintf(err, errlen, "cannot listen on %s", argv[0]);
+    return -1;
+  }
+  return 0;
+}
+#else
+static volatile sig_atomic_t s_exit_flag;
+
+static void on_signal(int sig) { s_exit_flag = sig; }
 
 int main(int argc, char *argv[]) {
   struct mg_mgr mgr;
@@ -74,14 +109,11 @@ int main(int argc, char *argv[]) {
   signal(SIGPIPE, SIG_IGN);
 
   mg_mgr_init(&mgr, NULL);
-  nc = mg_bind(&mgr, addr, ev_handler);
+  nc = start(&mgr, addr);
   if (nc == NULL) {
     fprintf(stderr, "Cannot bind to %s\n", addr);
     return EXIT_FAILURE;
   }
-  mg_register_http_endpoint(nc, "/api/v1/sum", handle_sum);
-  mg_register_http_endpoint(nc, "/api/v1/echo", handle_echo);
-  mg_set_protocol_http_websocket(nc);
 
   printf("REST server on %s (mongoose %s)\n", addr, MG_VERSION);
   fflush(stdout);
@@ -90,3 +122,4 @@ int main(int argc, char *argv[]) {
   printf("bye\n");
   return 0;
 }
+#endif

@@ -14,6 +14,11 @@ int http_client_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
                     size_t errlen);
 int websocket_client_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
                          size_t errlen);
+/* Two of tests/compat's Mongoose-6-style programs, in simulation too. */
+int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
+                    size_t errlen);
+int udp_echo_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
+                 size_t errlen);
 
 void scn_register_example_apps(void);
 void scn_register_example_apps(void) {
@@ -26,6 +31,8 @@ void scn_register_example_apps(void) {
       {"ws-echo", websocket_echo_app},
       {"http-client", http_client_app},
       {"ws-client", websocket_client_app},
+      {"rest", rest_server_app},
+      {"udp-echo", udp_echo_app},
   };
   size_t i;
   for (i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
