@@ -283,6 +283,31 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     mbuf_free(&data);
     return used < 0 ? -1 : 0;
   }
+  if (strcmp(verb, "ws-send") == 0) {
+    /* Framed by the engine, as a handler's frame is: a rule can then show
+     * where the handler's reply lands among the engine's own frames. */
+    static const struct {
+      const char *name;
+      int op;
+    } ops[] = {{"text", WEBSOCKET_OP_TEXT}, {"binary", WEBSOCKET_OP_BINARY},
+               {"ping", WEBSOCKET_OP_PING}, {"pong", WEBSOCKET_OP_PONG},
+               {"close", WEBSOCKET_OP_CLOSE}};
+    struct mbuf data;
+    int used, op = -1;
+    for (i = 0; n >= 2 && i < (int) (sizeof(ops) / sizeof(ops[0])); i++) {
+      if (is_word(&t[1], ops[i].name)) op = ops[i].op;
+    }
+    if (op < 0) FAIL("usage: ws-send text|binary|ping|pong|close DATA");
+    mbuf_init(&data, 0);
+    used = scn_data(ctx->sc, t + 2, n - 2, &data, err, errlen);
+    if (used >= 0 && used + 2 != n) {
+      mbuf_free(&data);
+      FAIL("unexpected '%s' after the data", t[used + 2].s);
+    }
+    if (used >= 0 && !dry) mg_send_websocket_frame(nc, op, data.buf, data.len);
+    mbuf_free(&data);
+    return used < 0 ? -1 : 0;
+  }
   if (strcmp(verb, "flag") == 0) {
     if (n < 2) FAIL("usage: flag +NAME|-NAME...");
     for (i = 1; i < n; i++) {
@@ -344,8 +369,8 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     if (!dry) nc->user_data = (void *) mode; /* read by the raw app */
     return 0;
   }
-  FAIL("unknown action '%s' (send, flag, close, timer, recv-limit, "
-       "send-limit, consume)", verb);
+  FAIL("unknown action '%s' (send, ws-send, flag, close, http, timer, "
+       "recv-limit, send-limit, consume)", verb);
 }
 
 static int cmd_conn(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
