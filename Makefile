@@ -25,7 +25,8 @@ LDLIBS   := -lpthread -lm
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
 CORE     := mbuf str base64 url acl hexdump addr conn open iface_cb mgr timer dump \
             http_parse http_vars http http_endpoint http_send http_static http_client \
-            ws ws_frame sha1 utf8 md5 printf http_multipart http_upload glob log util
+            ws ws_frame sha1 utf8 md5 printf multipart_parse http_multipart http_upload glob \
+            log util
 # The native edge: the socket iface and the platform helpers.
 NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve \
             os_posix

@@ -1,7 +1,8 @@
 /*
- * http_multipart.h - streamed multipart/form-data requests: the part parser
- * (shared by the connection driver, mg_parse_multipart and the fuzz
- * target) and the hooks http.c calls.
+ * http_multipart.h - multipart/form-data, shared by its two halves: the part
+ * parser (multipart_parse.c; used by the connection driver,
+ * mg_parse_multipart and the fuzz target) and the connection driver
+ * (http_multipart.c) with the hooks http.c calls and what http.c lends it.
  */
 #ifndef MG_HTTP_MULTIPART_H
 #define MG_HTTP_MULTIPART_H

@@ -6,17 +6,21 @@
  * file cannot be opened or written, else 200 with a line per file at the
  * end. After an error reply the rest of the body is read and dropped, so the
  * connection stays usable. A file left incomplete (an error, the peer gone)
- * is removed rather than left looking like a finished upload.
+ * is removed rather than left looking like a finished upload - a regular
+ * file only: a callback may name a device (/dev/null to discard, say), and
+ * a failed write must not delete the device node.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mongoose.h"
 
 struct upload {
   FILE *fp;        /* the file being written, if any */
   char *path;      /* its local path */
+  int regular;     /* it is a regular file, which may be removed */
   size_t bytes;    /* written to it so far */
   int answered;    /* the one reply was sent: the rest is dropped */
   struct mbuf summary;
@@ -34,7 +38,7 @@ static int close_file(struct upload *u, int completed) {
   if (u->fp != NULL) {
     ok = fclose(u->fp) == 0;
     u->fp = NULL;
-    if (!completed || !ok) remove(u->path);
+    if ((!completed || !ok) && u->regular) remove(u->path);
   }
   free(u->path);
   u->path = NULL;
@@ -53,6 +57,7 @@ static void upload_free(struct mg_http_multipart_part *mp) {
 static void begin_file(struct mg_connection *nc, struct upload *u,
                        struct mg_http_multipart_part *mp, mg_fu_fname_fn fn) {
   struct mg_str lfn = fn(nc, mg_mk_str(mp->file_name)), path;
+  struct stat st;
   if (lfn.p == NULL) {
     answer_error(nc, u, 403, "Not allowed to upload this file");
     return;
@@ -68,7 +73,9 @@ static void begin_file(struct mg_connection *nc, struct upload *u,
   if ((u->fp = mg_fopen(u->path, "wb")) == NULL) {
     close_file(u, 0);
     answer_error(nc, u, 500, "Cannot open the file");
+    return;
   }
+  u->regular = fstat(fileno(u->fp), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,

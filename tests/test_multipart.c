@@ -7,13 +7,19 @@
  *     epilogue, a quoted boundary, a chunked body, routing to an endpoint,
  *     a request pipelined behind the body;
  *   - num_data_consumed: data the handler leaves is offered again, first;
+ *     data it refuses outright (0) comes back with the next read or, when
+ *     no byte will come (all received, or recv_mbuf full), on the next
+ *     poll, from the first byte not taken, in chunked bodies too;
  *   - errors: no boundary (400), a malformed part header, a peer that
  *     closes mid-part (error statuses, then the close);
  *   - a 64 MiB part through a bounded recv_mbuf;
  *   - mg_parse_multipart over whole bodies, good and bad;
- *   - mg_file_upload_handler writing real files, refusing one (403), and a
- *     peer gone mid-file (the partial file removed, nothing leaked).
+ *   - mg_file_upload_handler writing real files, refusing one (403), a
+ *     peer gone mid-file (the partial file removed, nothing leaked), writes
+ *     failing on /dev/full and a file that cannot be opened (500, the
+ *     connection serving the next request, no descriptor left open).
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +45,20 @@ struct fx {
   char got[8192];
   char dir[64];          /* upload tests: the temp dir */
   int refuse;            /* upload tests: the name callback refuses */
+  char force[256];       /* upload tests: if set, the name callback's answer */
+  int answer_ev;         /* upload tests: the event that queued the reply */
+  int answer_at;         /* and how many PART_DATA had come by then */
+  /* Held data: PART_DATA left untaken (num_data_consumed = 0). */
+  int hold;              /* refuse every PART_DATA */
+  size_t hold_below;     /* refuse a PART_DATA shorter than this */
+  int alternate;         /* refuse every other PART_DATA, take 3 of the rest */
+  const size_t *plan;    /* per PART_DATA, bytes to take (SIZE_MAX: all) */
+  size_t plan_n, plan_i;
+  int offers, refusals;  /* PART_DATA events seen, and refused */
+  char last_hold[256];   /* the HOLD logged last, for repeats */
+  const char *const *expect; /* per part: the bytes every offer continues */
+  int part_no;           /* the part being received, from 0 */
+  size_t part_taken;     /* bytes of it taken so far */
 };
 
 static struct fx *fx_of(struct mg_connection *nc) {
@@ -74,6 +94,8 @@ static void record(struct mg_connection *nc, const char *who, int ev, void *ev_d
       break;
     case MG_EV_HTTP_PART_BEGIN:
       log_add(f, "BEGIN(%s,%s)", mp->var_name, mp->file_name);
+      f->part_no++;
+      f->part_taken = 0;
       assert_int_equal(mp->data.len, 0);
       if (mp->user_data == NULL) mp->user_data = f; /* kept to the end */
       break;
@@ -81,9 +103,32 @@ static void record(struct mg_connection *nc, const char *who, int ev, void *ev_d
       assert_ptr_equal(mp->user_data, f);
       assert_int_equal(mp->num_data_consumed, mp->data.len);
       assert_true(mp->data.len > 0);
+      if (f->expect != NULL) {
+        /* Nothing skipped, nothing offered twice once taken. */
+        const char *want = f->expect[f->part_no];
+        assert_true(f->part_taken + mp->data.len <= strlen(want));
+        assert_memory_equal(mp->data.p, want + f->part_taken, mp->data.len);
+      }
+      f->offers++;
+      if (f->hold || mp->data.len < f->hold_below || (f->alternate && f->offers % 2 == 1)) {
+        char hold[256];
+        f->refusals++;
+        mp->num_data_consumed = 0;
+        snprintf(hold, sizeof(hold), "HOLD(%.*s)", (int) mp->data.len, mp->data.p);
+        /* The same offer repeated (one per poll) is logged once. */
+        if (!f->alternate && strcmp(hold, f->last_hold) != 0) log_add(f, "%s", hold);
+        snprintf(f->last_hold, sizeof(f->last_hold), "%s", hold);
+        break;
+      }
+      f->last_hold[0] = '\0';
+      if (f->alternate && mp->num_data_consumed > 3) mp->num_data_consumed = 3;
+      if (f->plan_i < f->plan_n && f->plan[f->plan_i++] < mp->num_data_consumed) {
+        mp->num_data_consumed = f->plan[f->plan_i - 1];
+      }
       if (f->consume_limit > 0 && mp->num_data_consumed > f->consume_limit) {
         mp->num_data_consumed = f->consume_limit;
       }
+      f->part_taken += mp->num_data_consumed;
       if (f->quiet) {
         size_t i;
         for (i = 0; i < mp->data.len; i++) {
@@ -92,7 +137,9 @@ static void record(struct mg_connection *nc, const char *who, int ev, void *ev_d
         }
         break;
       }
-      log_add(f, "DATA(%.*s/%zu)", (int) mp->data.len, mp->data.p, mp->num_data_consumed);
+      if (!f->alternate) {
+        log_add(f, "DATA(%.*s/%zu)", (int) mp->data.len, mp->data.p, mp->num_data_consumed);
+      }
       mbuf_append(&f->data, mp->data.p, mp->num_data_consumed);
       break;
     case MG_EV_HTTP_PART_END:
@@ -133,6 +180,7 @@ static void run_ms(struct fx *f, int64_t ms) {
 static int setup(void **state) {
   struct fx *f = (struct fx *) calloc(1, sizeof(*f));
   if (f == NULL || (f->sim = sim_new(1)) == NULL) return -1;
+  f->part_no = -1;
   sim_mgr_init(f->sim, &f->mgr, f);
   if ((f->lc = mg_bind(&f->mgr, "tcp://" SERVER_ADDR, main_handler)) == NULL) return -1;
   mg_set_protocol_http_websocket(f->lc);
@@ -315,6 +363,164 @@ static void test_backpressure(void **state) {
                       "main:MP(/b,0) BEGIN(,) DATA(0123456789/3) DATA(3456789/3) "
                       "DATA(6789/3) DATA(9/1) END(0) REQEND(0)");
   assert_data(f, "0123456789|");
+  assert_string_equal(take(f), OK_REPLY);
+}
+
+/* ---- data the handler holds back (num_data_consumed = 0) ------------------ */
+
+/* Refused while it is only the first read's bytes (the polls in between
+ * offer them again and are refused too): they come again, first, together
+ * with the next read's. */
+static void test_held_data_offered_with_next_read(void **state) {
+  struct fx *f = (struct fx *) *state;
+  static const char *const parts[] = {"0123456789abcdef"};
+  const char *body = "--K\r\n\r\n0123456789abcdef\r\n--K--\r\n";
+  const char *h = head_for("/r", "multipart/form-data; boundary=K", strlen(body));
+  f->expect = parts;
+  f->hold_below = 16;
+  connect_peer(f);
+  send_bytes(f, h, strlen(h));
+  send_bytes(f, body, 12); /* "--K\r\n\r\n01234" */
+  run_ms(f, 3);
+  assert_string_equal(f->log, "main:MP(/r,0) BEGIN(,) HOLD(01234)");
+  assert_int_equal(f->data.len, 0);
+  assert_string_equal(take(f), "");
+  send_bytes(f, body + 12, strlen(body) - 12);
+  run_ms(f, 2);
+  assert_string_equal(f->log,
+                      "main:MP(/r,0) BEGIN(,) HOLD(01234) DATA(0123456789abcdef/16) END(0) "
+                      "REQEND(0)");
+  assert_data(f, "0123456789abcdef|");
+  assert_string_equal(take(f), OK_REPLY);
+}
+
+/* The whole request, and a GET behind it, arrive at once and the handler
+ * refuses: no byte will come from the peer again, so only the retry on
+ * MG_EV_POLL can deliver the part. It must not spin either: one offer per
+ * poll, not a loop inside one. */
+static void test_held_data_retried_on_poll(void **state) {
+  struct fx *f = (struct fx *) *state;
+  static const char *const parts[] = {"0123456789abcdef"};
+  const char *body = "--K\r\n\r\n0123456789abcdef\r\n--K--\r\n";
+  char req[512];
+  int n = snprintf(req, sizeof(req), "%s%sGET /next HTTP/1.1\r\nHost: t\r\n\r\n",
+                   head_for("/p", "multipart/form-data; boundary=K", strlen(body)), body);
+  f->expect = parts;
+  f->hold = 1;
+  connect_peer(f);
+  send_bytes(f, req, (size_t) n);
+  run_ms(f, 20);
+  assert_string_equal(f->log, "main:MP(/p,0) BEGIN(,) HOLD(0123456789abcdef)");
+  assert_true(f->refusals >= 2); /* offered again with no byte arriving */
+  assert_true(f->refusals <= 50);
+  assert_int_equal(f->data.len, 0);
+  assert_string_equal(take(f), "");
+  /* The handler now takes 5 bytes at a time. */
+  f->hold = 0;
+  f->consume_limit = 5;
+  run_ms(f, 1); /* the next poll offers the part again */
+  assert_string_equal(f->log,
+                      "main:MP(/p,0) BEGIN(,) HOLD(0123456789abcdef) "
+                      "DATA(0123456789abcdef/5) DATA(56789abcdef/5) DATA(abcdef/5) "
+                      "DATA(f/1) END(0) REQEND(0) main:REQUEST(/next,0)");
+  assert_data(f, "0123456789abcdef|");
+  run_ms(f, 1); /* the replies, sent at that poll, reach the peer */
+  assert_string_equal(take(f), OK_REPLY OK_REPLY);
+  assert_non_null(f->nc);
+}
+
+/* The peer half-closes right behind the body. The held part is offered
+ * once more, at the poll that handles the FIN, before the connection
+ * closes; taken then, the request ends well and its reply still goes out
+ * before the close. */
+static void test_held_data_then_fin(void **state) {
+  struct fx *f = (struct fx *) *state;
+  static const char *const parts[] = {"0123456789"};
+  static const size_t plan[] = {0, SIZE_MAX};
+  const char *body = "--K\r\n\r\n0123456789\r\n--K--\r\n";
+  char req[512];
+  int n = snprintf(req, sizeof(req), "%s%s",
+                   head_for("/z", "multipart/form-data; boundary=K", strlen(body)), body);
+  f->expect = parts;
+  f->plan = plan;
+  f->plan_n = sizeof(plan) / sizeof(plan[0]);
+  connect_peer(f);
+  send_bytes(f, req, (size_t) n);
+  assert_int_equal(sim_peer_close(f->peer), 0);
+  run_ms(f, 5);
+  assert_string_equal(f->log,
+                      "main:MP(/z,0) BEGIN(,) DATA(0123456789/0) DATA(0123456789/10) END(0) "
+                      "REQEND(0) main:CLOSE");
+  assert_data(f, "0123456789|");
+  assert_string_equal(take(f), OK_REPLY);
+  assert_true(sim_peer_got_fin(f->peer));
+}
+
+/* Chunked, two parts, all bytes at once: a refusal after some of a part
+ * was taken, and one at the start of the next; each resumes on a poll at
+ * the first byte not taken. */
+static void test_held_data_chunked_two_parts(void **state) {
+  struct fx *f = (struct fx *) *state;
+  static const char *const parts[] = {"0123456789", "xy"};
+  static const size_t plan[] = {3, 0, SIZE_MAX, 0, SIZE_MAX};
+  const char *req =
+      "POST /c HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=K\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n"
+      "b\r\n--K\r\n\r\n0123\r\n"
+      "6\r\n456789\r\n"
+      "f\r\n\r\n--K\r\nContent-\r\n"
+      "18\r\nDisposition: form-data; \r\n"
+      "15\r\nname=b\r\n\r\nxy\r\n--K--\r\n\r\n"
+      "0\r\n\r\n";
+  f->expect = parts;
+  f->plan = plan;
+  f->plan_n = sizeof(plan) / sizeof(plan[0]);
+  connect_peer(f);
+  send_bytes(f, req, strlen(req));
+  run_ms(f, 5);
+  run_ms(f, 1); /* the reply, sent at the last retry, reaches the peer */
+  assert_string_equal(f->log,
+                      "main:MP(/c,0) BEGIN(,) DATA(0123456789/3) DATA(3456789/0) "
+                      "DATA(3456789/7) END(0) BEGIN(b,) DATA(xy/0) DATA(xy/2) END(0) "
+                      "REQEND(0)");
+  assert_data(f, "0123456789|xy|");
+  assert_string_equal(take(f), OK_REPLY);
+}
+
+/* A recv_mbuf too small for the body, filled faster than the handler takes
+ * (8 bytes a read, 3 taken every second offer): once it is full the peer
+ * cannot send, and only polls move the part on. Every offer continues
+ * where the taken bytes stopped, and the part arrives whole. */
+static void test_held_data_full_buffer(void **state) {
+  struct fx *f = (struct fx *) *state;
+  static char part[2001];
+  static const char *const parts[] = {part};
+  char req[4096];
+  size_t i, hl;
+  int n;
+  for (i = 0; i < sizeof(part) - 1; i++) {
+    part[i] = i % 41 == 0 ? '\r' : i % 41 == 1 ? '\n' : i % 7 < 2 ? '-' : (char) ('A' + i % 23);
+  }
+  part[sizeof(part) - 1] = '\0';
+  n = snprintf(req, sizeof(req), "--K\r\n\r\n%s\r\n--K--\r\n", part);
+  hl = strlen(head_for("/f", "multipart/form-data; boundary=K", (size_t) n));
+  memmove(req + hl, req, (size_t) n + 1);
+  memcpy(req, head_for("/f", "multipart/form-data; boundary=K", (size_t) n), hl);
+  f->expect = parts;
+  f->alternate = 1;
+  f->lc->recv_mbuf_limit = 200;
+  sim_knobs(f->sim)->read_split = 8;
+  connect_peer(f);
+  send_bytes(f, req, hl + (size_t) n);
+  for (i = 0; i < 100 && strstr(f->log, "REQEND") == NULL; i++) run_ms(f, 1);
+  run_ms(f, 1);
+  assert_string_equal(f->log, "main:MP(/f,0) BEGIN(,) END(0) REQEND(0)");
+  assert_int_equal(f->data.len, strlen(part) + 1);
+  assert_memory_equal(f->data.buf, part, strlen(part));
+  assert_int_equal(f->data.buf[strlen(part)], '|');
+  assert_true(f->refusals >= 2000 / 3); /* 3 bytes per taking offer */
+  assert_int_equal(f->offers, 2 * f->refusals);
+  assert_int_equal(f->max_recv, 200); /* it did fill up */
   assert_string_equal(take(f), OK_REPLY);
 }
 
@@ -522,18 +728,28 @@ static struct mg_str local_name(struct mg_connection *nc, struct mg_str fname) {
   struct fx *f = fx_of(nc);
   char path[256];
   if (f->refuse && mg_vcmp(&fname, "evil.txt") == 0) return mg_mk_str_n(NULL, 0);
+  if (f->force[0] != '\0' && mg_vcmp(&fname, "two.txt") != 0) {
+    return mg_strdup(mg_mk_str(f->force));
+  }
   snprintf(path, sizeof(path), "%s/%.*s", f->dir, (int) fname.len, fname.p);
   return mg_strdup(mg_mk_str(path)); /* not NUL-terminated on purpose */
 }
 
 static void upload_ep(struct mg_connection *nc, int ev, void *ev_data) {
   struct fx *f = fx_of(nc);
+  size_t before;
   if (ev >= MG_EV_HTTP_MULTIPART_REQUEST && ev <= MG_EV_HTTP_MULTIPART_REQUEST_END) {
     char name[8];
     snprintf(name, sizeof(name), "EV%d", ev);
     log_add(f, "%s", name);
   }
+  if (ev == MG_EV_HTTP_PART_DATA) f->offers++;
+  before = nc->send_mbuf.len;
   mg_file_upload_handler(nc, ev, ev_data, local_name);
+  if (f->answer_ev == 0 && nc->send_mbuf.len > before) {
+    f->answer_ev = ev;
+    f->answer_at = f->offers;
+  }
 }
 
 static void make_dir(struct fx *f) {
@@ -649,6 +865,151 @@ static void test_upload_peer_gone_mid_file(void **state) {
   remove_all(f, names);
 }
 
+/* Open descriptors: a FILE the handler forgot would show here. */
+static int count_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int n = 0;
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* The callback's answer: a link in the temp dir to /dev/full, where every
+ * write fails with ENOSPC. Through a link, a handler that wrongly removes
+ * what it failed to write removes the link, not the device node (the tests
+ * may run as root). */
+static void use_dev_full(struct fx *f) {
+  make_dir(f);
+  snprintf(f->force, sizeof(f->force), "%s/full", f->dir);
+  assert_int_equal(symlink("/dev/full", f->force), 0);
+}
+
+/* After a failed write the link is still there and /dev/full still the
+ * device: only a regular file being written is removed. */
+static void assert_dev_full_kept(struct fx *f) {
+  struct stat st;
+  assert_int_equal(lstat(f->force, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  assert_int_equal(stat("/dev/full", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+}
+
+#define REPLY_500_WRITE                                                       \
+  "HTTP/1.1 500 Internal Server Error\r\n"                                    \
+  "Content-Type: text/plain\r\nContent-Length: 22\r\n\r\nCannot write the file\n"
+#define REPLY_500_OPEN                                                        \
+  "HTTP/1.1 500 Internal Server Error\r\n"                                    \
+  "Content-Type: text/plain\r\nContent-Length: 21\r\n\r\nCannot open the file\n"
+#define GET_AFTER "GET /after HTTP/1.1\r\nHost: t\r\n\r\n"
+
+/* A small part sits in stdio's buffer until the file is closed, so the
+ * write to /dev/full fails at PART_END: 500, and the connection
+ * (keep-alive) serves the next request. */
+static void test_upload_write_fails_at_close_500(void **state) {
+  struct fx *f = (struct fx *) *state;
+  const char *body =
+      "--U\r\nContent-Disposition: form-data; name=\"a\"; filename=\"one.txt\"\r\n\r\n"
+      "small data\r\n--U--\r\n";
+  char req[1024];
+  const char *names[] = {"full", NULL};
+  int fds = count_fds();
+  int n = snprintf(req, sizeof(req), "%s%s",
+                   head_for("/upload", "multipart/form-data; boundary=U", strlen(body)), body);
+  use_dev_full(f);
+  mg_register_http_endpoint(f->lc, "/upload", upload_ep);
+  connect_peer(f);
+  send_bytes(f, req, (size_t) n);
+  run_ms(f, 5);
+  assert_string_equal(f->log, "EV121 EV122 EV123 EV124 EV125");
+  assert_string_equal(take(f), REPLY_500_WRITE);
+  assert_int_equal(f->answer_ev, MG_EV_HTTP_PART_END);
+  assert_dev_full_kept(f);
+  send_bytes(f, GET_AFTER, strlen(GET_AFTER));
+  run_ms(f, 5);
+  assert_string_equal(f->log, "EV121 EV122 EV123 EV124 EV125 main:REQUEST(/after,0)");
+  assert_string_equal(take(f), OK_REPLY);
+  assert_non_null(f->nc);
+  assert_int_equal(count_fds(), fds);
+  remove_all(f, names);
+}
+
+/* A part bigger than stdio's buffer: a write fails mid-part. 500 at once,
+ * the rest of the body (another file part included) read and dropped, and
+ * a GET pipelined behind it answered. */
+static void test_upload_write_fails_mid_part_500(void **state) {
+  struct fx *f = (struct fx *) *state;
+  const char *names[] = {"two.txt", "full", NULL};
+  const char *pre =
+      "--U\r\nContent-Disposition: form-data; name=\"a\"; filename=\"one.txt\"\r\n\r\n";
+  const char *post =
+      "\r\n--U\r\nContent-Disposition: form-data; name=\"b\"; filename=\"two.txt\"\r\n\r\n"
+      "second\r\n--U--\r\n";
+  size_t data = 65536, blen = strlen(pre) + data + strlen(post), hl, off;
+  const char *h = head_for("/upload", "multipart/form-data; boundary=U", blen);
+  char *req = (char *) malloc(strlen(h) + blen + strlen(GET_AFTER));
+  int fds = count_fds();
+  assert_non_null(req);
+  hl = strlen(h);
+  memcpy(req, h, hl);
+  off = hl;
+  memcpy(req + off, pre, strlen(pre));
+  off += strlen(pre);
+  memset(req + off, 'z', data);
+  off += data;
+  memcpy(req + off, post, strlen(post));
+  off += strlen(post);
+  memcpy(req + off, GET_AFTER, strlen(GET_AFTER));
+  off += strlen(GET_AFTER);
+  use_dev_full(f);
+  mg_register_http_endpoint(f->lc, "/upload", upload_ep);
+  sim_knobs(f->sim)->read_split = 1000;
+  connect_peer(f);
+  send_bytes(f, req, off);
+  free(req);
+  run_ms(f, 200);
+  assert_true(strncmp(f->log, "EV121 EV122 EV123 EV123 ", 24) == 0);
+  assert_non_null(strstr(f->log, " EV123 EV124 EV122 EV123 EV124 EV125 main:REQUEST(/after,0)"));
+  /* The 500 went out from a PART_DATA, while the part was still coming. */
+  assert_int_equal(f->answer_ev, MG_EV_HTTP_PART_DATA);
+  assert_true(f->answer_at >= 2);
+  assert_true(f->answer_at + 10 < f->offers);
+  assert_string_equal(take(f), REPLY_500_WRITE OK_REPLY);
+  assert_false(exists(f, "two.txt")); /* nothing is written after the error */
+  assert_dev_full_kept(f);
+  assert_non_null(f->nc);
+  assert_int_equal(count_fds(), fds);
+  remove_all(f, names);
+}
+
+/* The callback names a path in a directory that does not exist: the open
+ * fails, 500, and the connection goes on with the next request. */
+static void test_upload_open_fails_500(void **state) {
+  struct fx *f = (struct fx *) *state;
+  const char *names[] = {"missing/one.txt", "missing", NULL};
+  const char *body =
+      "--U\r\nContent-Disposition: form-data; name=\"a\"; filename=\"one.txt\"\r\n\r\n"
+      "data\r\n--U--\r\n";
+  char req[1024];
+  int fds = count_fds();
+  int n = snprintf(req, sizeof(req), "%s%s" GET_AFTER,
+                   head_for("/upload", "multipart/form-data; boundary=U", strlen(body)), body);
+  make_dir(f);
+  snprintf(f->force, sizeof(f->force), "%s/missing/one.txt", f->dir);
+  mg_register_http_endpoint(f->lc, "/upload", upload_ep);
+  connect_peer(f);
+  send_bytes(f, req, (size_t) n);
+  run_ms(f, 5);
+  assert_string_equal(f->log, "EV121 EV122 EV123 EV124 EV125 main:REQUEST(/after,0)");
+  assert_string_equal(take(f), REPLY_500_OPEN OK_REPLY);
+  assert_int_equal(f->answer_ev, MG_EV_HTTP_PART_BEGIN);
+  assert_false(exists(f, "missing"));
+  assert_non_null(f->nc);
+  assert_int_equal(count_fds(), fds);
+  remove_all(f, names);
+}
+
 int main(void) {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -657,6 +1018,11 @@ int main(void) {
       T(test_preamble_padding_epilogue_pipelined),
       T(test_quoted_boundary),
       T(test_backpressure),
+      T(test_held_data_offered_with_next_read),
+      T(test_held_data_retried_on_poll),
+      T(test_held_data_then_fin),
+      T(test_held_data_chunked_two_parts),
+      T(test_held_data_full_buffer),
       T(test_chunked_body),
       T(test_endpoint_gets_parts),
       T(test_missing_boundary_400),
@@ -669,6 +1035,9 @@ int main(void) {
       T(test_upload_writes_files),
       T(test_upload_refused_403),
       T(test_upload_peer_gone_mid_file),
+      T(test_upload_write_fails_at_close_500),
+      T(test_upload_write_fails_mid_part_500),
+      T(test_upload_open_fails_500),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
