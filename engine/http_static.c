@@ -543,6 +543,42 @@ static struct mg_str origin_path(struct mg_str uri) {
   return p < end ? mg_mk_str_n(p, (size_t) (end - p)) : mg_mk_str("/");
 }
 
+/* opts.ip_acl, as Mongoose 6 applies it to whoever asks for a file. The
+ * ACL is written for IPv4: any other peer is refused while one is set. */
+static int peer_allowed(const struct mg_connection *nc, const char *acl) {
+  const unsigned char *b = (const unsigned char *) &nc->sa.sin.sin_addr;
+  uint32_t ip;
+  if (acl == NULL) return 1;
+  if (nc->sa.sa.sa_family != AF_INET) return 0;
+  ip = (uint32_t) b[0] << 24 | (uint32_t) b[1] << 16 | (uint32_t) b[2] << 8 | b[3];
+  return mg_check_ip_acl(acl, ip) == 1;
+}
+
+/* The directory a request names: path itself, or the one holding it. */
+static const char *path_dir(const char *path, char *dir, size_t len) {
+  struct stat st;
+  char *slash;
+  snprintf(dir, len, "%s", path);
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return dir;
+  if ((slash = strrchr(dir, '/')) != NULL) *slash = '\0';
+  return dir;
+}
+
+/* Digest authentication is not served. Files it would protect are not
+ * served either: a global auth file, or a per-directory one present in the
+ * directory asked for, makes the answer 403 rather than the content. */
+static int needs_digest_auth(const struct mg_serve_http_opts *opts, const char *path) {
+  char f[PATH_MAX * 2 + 300], dir[PATH_MAX * 2];
+  struct stat st;
+  if (opts->global_auth_file != NULL && opts->global_auth_file[0] != '\0') return 1;
+  if (opts->per_directory_auth_file == NULL || opts->per_directory_auth_file[0] == '\0') {
+    return 0;
+  }
+  snprintf(f, sizeof(f), "%s/%s", path_dir(path, dir, sizeof(dir)),
+           opts->per_directory_auth_file);
+  return stat(f, &st) == 0;
+}
+
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   char rel[PATH_MAX], path[PATH_MAX * 2], real[PATH_MAX], root[PATH_MAX];
@@ -554,6 +590,11 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   FILE *fp;
   int status;
 
+  if (!peer_allowed(nc, opts.ip_acl)) {
+    send_error(nc, 403, NULL, extra);
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+    return;
+  }
   if (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0) {
     struct hdrs h;
     mg_send_head(nc, 405, 0, hdrs_join(&h, "Allow: GET, HEAD", extra));
@@ -573,6 +614,10 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
   if (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern)) {
     send_error(nc, 404, NULL, extra);
+    return;
+  }
+  if (needs_digest_auth(&opts, path)) {
+    send_error(nc, 403, "digest authentication is not supported", extra);
     return;
   }
   if ((fp = open_inside(path, root, &st)) != NULL) { /* the common case */

@@ -769,12 +769,14 @@ void mg_http_set_limits(struct mg_connection *nc, struct mg_http_limits limits);
 struct mg_serve_http_opts {
   const char *document_root;
   const char *index_files; /* "index.html,index.htm" by default */
+  /* Digest authentication is not served: a global auth file, or a
+   * per-directory one present where a request points, gives 403. */
   const char *per_directory_auth_file;
   const char *auth_domain;
   const char *global_auth_file;
   const char *enable_directory_listing; /* "no" stops listings */
   const char *ssi_pattern;
-  const char *ip_acl;
+  const char *ip_acl; /* "-0.0.0.0/0,+10.0.0.0/8": others get 403, then close */
   const char *url_rewrites;
   const char *dav_document_root;
   const char *dav_auth_file;

@@ -957,6 +957,58 @@ static void test_listing_no_is_403_with_extra_headers(void **state) {
                                             "Content-Length: 10\r\n\r\nForbidden\n");
 }
 
+/* opts.ip_acl: the simulated peers are 192.0.2.x. A refusal is 403 and
+ * the connection closes after it. */
+static void test_ip_acl(void **state) {
+  struct fx *f = (struct fx *) *state;
+  s_static.extra_headers = NULL;
+  s_static.ip_acl = "-0.0.0.0/0,+192.0.2.0/24";
+  assert_non_null(strstr(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "HTTP/1.1 200 OK\r\n"));
+  assert_non_null(strstr(f->got, "\r\n\r\nhello\n"));
+  s_static.ip_acl = "+10.0.0.0/8,-192.0.2.0/24";
+  assert_string_equal(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                      HEAD("403 Forbidden") "Content-Type: text/plain\r\n"
+                                            "Content-Length: 10\r\n\r\nForbidden\n");
+  assert_true(sim_peer_got_fin(f->peer));
+}
+
+/* A malformed ACL refuses too: it cannot say who is allowed. */
+static void test_ip_acl_malformed_refuses(void **state) {
+  struct fx *f = (struct fx *) *state;
+  s_static.extra_headers = NULL;
+  s_static.ip_acl = "+192.0.2.0/99";
+  assert_non_null(strstr(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "403 Forbidden"));
+}
+
+/* Digest authentication is not served, and what it would protect is not
+ * either: a global auth file, or a per-directory one present where the
+ * request points, gives 403; a per-directory one that is absent changes
+ * nothing, as in Mongoose 6. */
+static void test_auth_files_fail_closed(void **state) {
+  struct fx *f = (struct fx *) *state;
+  char path[128];
+  s_static.extra_headers = NULL;
+  s_static.per_directory_auth_file = ".htpasswd";
+  assert_non_null(strstr(exchange(f, "GET /dir/a.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "\r\n\r\na\n"));
+  put_file("dir/.htpasswd", "user:realm:0123\n");
+  assert_non_null(strstr(exchange(f, "GET /dir/a.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "HTTP/1.1 403 Forbidden\r\n"));
+  assert_non_null(strstr(exchange(f, "GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "HTTP/1.1 403 Forbidden\r\n"));
+  /* the root holds no auth file: its files are served */
+  assert_non_null(strstr(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "\r\n\r\nhello\n"));
+  snprintf(path, sizeof(path), "%s/dir/.htpasswd", s_root);
+  assert_int_equal(unlink(path), 0);
+  s_static.per_directory_auth_file = NULL;
+  s_static.global_auth_file = "/etc/passwd-digest";
+  assert_non_null(strstr(exchange(f, "GET /f.txt HTTP/1.1\r\nHost: t\r\n\r\n"),
+                         "HTTP/1.1 403 Forbidden\r\n"));
+}
+
 /* Every other reply mg_serve_http writes carries them as well. */
 static void test_extra_headers_on_every_reply(void **state) {
   struct fx *f = (struct fx *) *state;
@@ -1059,6 +1111,9 @@ int main(void) {
       T(test_engine_error_reply_names_server),
       TS(test_listing_is_the_default),
       TS(test_listing_no_is_403_with_extra_headers),
+      TS(test_ip_acl),
+      TS(test_ip_acl_malformed_refuses),
+      TS(test_auth_files_fail_closed),
       TS(test_extra_headers_on_every_reply),
   };
   return cmocka_run_group_tests_name("http_send", tests, NULL, NULL);
