@@ -118,13 +118,6 @@ static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
   if (h != NULL) h(nc, ev, ev_data);
 }
 
-/* Removes n bytes at off from the middle of an mbuf. */
-static void mbuf_cut(struct mbuf *mb, size_t off, size_t n) {
-  if (n == 0) return;
-  memmove(mb->buf + off, mb->buf + off + n, mb->len - off - n);
-  mb->len -= n;
-}
-
 /* ---- errors --------------------------------------------------------------- */
 
 /* Whether a head has a Content-Length or Transfer-Encoding field, by name
@@ -219,7 +212,7 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
     }
     return;
   }
-  mg_http_request_begin(nc, pd);
+  mg_http_request_begin(pd);
   call_user(nc, pd, MG_EV_HTTP_REQUEST, hm);
   mg_http_request_end(nc, pd, consumed, sent_before);
 }
@@ -227,8 +220,7 @@ static void deliver(struct mg_connection *nc, struct http_pd *pd,
 /* A server's per-request state, set before the request's first event: its
  * MG_EV_HTTP_REQUEST, or a streamed multipart request's first event
  * (http_multipart.c). */
-void mg_http_request_begin(struct mg_connection *nc, struct http_pd *pd) {
-  (void) nc;
+void mg_http_request_begin(struct http_pd *pd) {
   pd->endpoint = mg_http_find_endpoint(pd, &pd->hm.uri);
   pd->replied = 0;
   pd->chunked_reply = 0;
@@ -289,7 +281,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
       return 0;
     }
     if (dlen == 0) {
-      mbuf_cut(rb, pd->raw_off, total);
+      mg_mbuf_cut(rb, pd->raw_off, total);
       deliver(nc, pd, pd->decoded, head_len + pd->decoded);
       return 1;
     }
@@ -299,7 +291,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     }
     memmove(rb->buf + head_len + pd->decoded, rb->buf + pd->raw_off + off, dlen);
     pd->decoded += dlen;
-    mbuf_cut(rb, head_len + pd->decoded, pd->raw_off + total - (head_len + pd->decoded));
+    mg_mbuf_cut(rb, head_len + pd->decoded, pd->raw_off + total - (head_len + pd->decoded));
     pd->raw_off = head_len + pd->decoded;
     /* The chunk event shows this chunk's data; DELETE_CHUNK drops it from the
      * body the final event will carry. */
@@ -310,7 +302,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     pd->endpoint = NULL;
     if (nc->flags & MG_F_DELETE_CHUNK) {
       nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
-      mbuf_cut(rb, head_len + pd->decoded - dlen, dlen);
+      mg_mbuf_cut(rb, head_len + pd->decoded - dlen, dlen);
       pd->decoded -= dlen;
       pd->raw_off -= dlen;
     }
@@ -343,7 +335,7 @@ static int stream_reply(struct mg_connection *nc, struct http_pd *pd) {
   call_user(nc, pd, MG_EV_HTTP_CHUNK, &pd->hm);
   if (nc->flags & MG_F_DELETE_CHUNK) {
     nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
-    mbuf_cut(rb, head_len + pd->decoded - fresh, fresh);
+    mg_mbuf_cut(rb, head_len + pd->decoded - fresh, fresh);
     pd->decoded -= fresh;
   }
   if (nc->flags & MG_F_CLOSE_IMMEDIATELY) return -1;

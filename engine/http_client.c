@@ -89,16 +89,6 @@ static struct mg_connection *open_client(struct mg_mgr *mgr,
   return nc;
 }
 
-/* "Authorization: Basic ..." for credentials given in the URL. */
-static void send_url_auth(struct mg_connection *nc, const struct target *t) {
-  struct mbuf hdr;
-  if (t->user.len == 0) return;
-  mbuf_init(&hdr, 0);
-  mg_basic_auth_header(t->user, t->pass, &hdr);
-  mg_send(nc, hdr.buf, (int) hdr.len);
-  mbuf_free(&hdr);
-}
-
 struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
                                           mg_event_handler_t ev_handler,
                                           struct mg_connect_opts opts,
@@ -111,7 +101,7 @@ struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
   mg_printf(nc, "%s %.*s HTTP/1.1\r\nHost: %s\r\n", post_data != NULL ? "POST" : "GET",
             (int) t.path_and_query.len, t.path_and_query.p, t.host);
   if (post_data != NULL) mg_printf(nc, "Content-Length: %zu\r\n", strlen(post_data));
-  send_url_auth(nc, &t);
+  if (t.user.len > 0) mg_http_send_basic_auth(nc, t.user, t.pass);
   if (extra_headers != NULL) mg_printf(nc, "%s", extra_headers);
   mg_printf(nc, "\r\n%s", post_data != NULL ? post_data : "");
   free(t.url);

@@ -129,6 +129,13 @@ void mg_http_copy_endpoints(struct mg_connection *nc, const struct http_pd *from
 mg_event_handler_t mg_http_find_endpoint(const struct http_pd *pd,
                                          const struct mg_str *uri);
 void mg_http_reply_done(struct mg_connection *nc);
+/* mg_http_send_error with extra headers (none when NULL or ""), as
+ * mg_serve_http puts them on every reply it writes (http_send.c). */
+void mg_http_send_error_extra(struct mg_connection *nc, int code, const char *reason,
+                              const char *extra_headers);
+/* Sends "Authorization: Basic ..." for user:pass (http_vars.c). */
+void mg_http_send_basic_auth(struct mg_connection *nc, struct mg_str user,
+                             struct mg_str pass);
 /* The WebSocket side (ws.c). */
 void mg_ws_process(struct mg_connection *nc);
 int mg_ws_handshake_reply(struct mg_connection *nc, struct http_message *hm);

@@ -120,8 +120,7 @@ static int decode_chunks(struct mg_connection *nc, struct mg_http_mp *mp) {
       return rb->len >= nc->recv_mbuf_limit && !mp->held ? -1 : 0;
     }
     memmove(rb->buf + mp->dec, rb->buf + mp->dec + off, len);
-    memmove(rb->buf + mp->dec + len, rb->buf + mp->dec + total, rb->len - mp->dec - total);
-    rb->len -= total - len;
+    mg_mbuf_cut(rb, mp->dec + len, total - len);
     mp->dec += len;
     if (len == 0) mp->last_chunk = 1;
   }
@@ -135,7 +134,7 @@ int mg_http_multipart_process(struct mg_connection *nc, struct http_pd *pd) {
     size_t head_len = (size_t) pd->head.header_len;
     mp->started = 1;
     mp->sent_before = nc->send_mbuf.len;
-    mg_http_request_begin(nc, pd);
+    mg_http_request_begin(pd);
     pd->hm.body = mg_mk_str_n(rb->buf + head_len, 0);
     pd->hm.message = mg_mk_str_n(rb->buf, head_len);
     mg_http_call(nc, pd, MG_EV_HTTP_MULTIPART_REQUEST, &pd->hm);

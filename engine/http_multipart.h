@@ -66,7 +66,7 @@ void mg_http_multipart_free(struct http_pd *pd);
 /* What http.c lends the driver: the per-request setup and wrap-up that
  * deliver() does around MG_EV_HTTP_REQUEST, and its handler dispatch
  * (endpoints included). */
-void mg_http_request_begin(struct mg_connection *nc, struct http_pd *pd);
+void mg_http_request_begin(struct http_pd *pd);
 void mg_http_request_end(struct mg_connection *nc, struct http_pd *pd,
                          size_t consumed, size_t sent_before);
 void mg_http_call(struct mg_connection *nc, struct http_pd *pd, int ev,

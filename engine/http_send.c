@@ -193,10 +193,18 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
 }
 
 void mg_http_send_error(struct mg_connection *nc, int code, const char *reason) {
+  mg_http_send_error_extra(nc, code, reason, NULL);
+}
+
+void mg_http_send_error_extra(struct mg_connection *nc, int code, const char *reason,
+                              const char *extra_headers) {
   const char *text = reason != NULL ? reason : mg_http_status_text(code);
   size_t len = strlen(text);
   struct http_pd *pd = mg_http_pd(nc);
   mg_send_response_line(nc, code, "Content-Type: text/plain");
+  if (extra_headers != NULL && extra_headers[0] != '\0') {
+    mg_printf(nc, "%s\r\n", extra_headers);
+  }
   mg_printf(nc, "Content-Length: %zu\r\n\r\n", len + 1);
   /* RFC 9110 9.3.2: the head of a GET's reply, without its body. */
   if (pd != NULL && !pd->is_client && pd->head_request) return;

@@ -106,24 +106,6 @@ static const char *hdrs_join(struct hdrs *h, const char *first, const char *extr
   return hdrs_fmt(h, "%s\r\n%s", first, extra);
 }
 
-/* mg_http_send_error with the caller's extra headers. */
-static void send_error(struct mg_connection *nc, int code, const char *reason,
-                       const char *extra) {
-  struct http_pd *pd = mg_http_pd(nc);
-  const char *text = reason != NULL ? reason : mg_http_status_text(code);
-  struct hdrs h;
-  if (!has(extra)) {
-    mg_http_send_error(nc, code, reason);
-    return;
-  }
-  mg_send_response_line(nc, code, hdrs_join(&h, "Content-Type: text/plain", extra));
-  hdrs_free(&h);
-  mg_printf(nc, "Content-Length: %zu\r\n\r\n", strlen(text) + 1);
-  /* RFC 9110 9.3.2: the head of a GET's reply, without its body. */
-  if (pd != NULL && !pd->is_client && pd->head_request) return;
-  mg_printf(nc, "%s\n", text);
-}
-
 /* hidden_file_pattern ("*.secret|.hidden") names whole file names, case
  * and all: a prefix match would hide "x.secrets" along with "x.secret". */
 static int is_hidden(const char *name, const char *patterns) {
@@ -285,7 +267,7 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
     status = 206;
     if (fseek(fp, (long) from, SEEK_SET) != 0) {
       fclose(fp);
-      send_error(nc, 500, NULL, extra);
+      mg_http_send_error_extra(nc, 500, NULL, extra);
       return;
     }
   }
@@ -340,7 +322,7 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
                                extra_headers.p != NULL ? extra_headers.p : "");
   if (fp == NULL || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fp != NULL) fclose(fp);
-    send_error(nc, 404, NULL, extra);
+    mg_http_send_error_extra(nc, 404, NULL, extra);
   } else {
     serve_file(nc, hm, fp, &st, mime_type, has(extra) ? extra : NULL, 0);
   }
@@ -383,7 +365,7 @@ static void list_directory(struct mg_connection *nc, struct http_message *hm,
   struct mbuf out;
   struct hdrs h;
   if (d == NULL) {
-    send_error(nc, 403, NULL, o->extra_headers);
+    mg_http_send_error_extra(nc, 403, NULL, o->extra_headers);
     return;
   }
   while ((e = readdir(d)) != NULL) {
@@ -591,7 +573,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   int status;
 
   if (!peer_allowed(nc, opts.ip_acl)) {
-    send_error(nc, 403, NULL, extra);
+    mg_http_send_error_extra(nc, 403, NULL, extra);
     nc->flags |= MG_F_SEND_AND_CLOSE;
     return;
   }
@@ -603,21 +585,21 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   }
   uri = origin_path(hm->uri);
   if ((status = safe_path(&uri, rel, sizeof(rel))) != 0) {
-    send_error(nc, status, NULL, extra);
+    mg_http_send_error_extra(nc, status, NULL, extra);
     return;
   }
   if (real_root(opts.document_root != NULL ? opts.document_root : ".", root) != 0) {
-    send_error(nc, 500, "no document root", extra);
+    mg_http_send_error_extra(nc, 500, "no document root", extra);
     return;
   }
   snprintf(path, sizeof(path), "%s%s", root, rel);
   base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
   if (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern)) {
-    send_error(nc, 404, NULL, extra);
+    mg_http_send_error_extra(nc, 404, NULL, extra);
     return;
   }
   if (needs_digest_auth(&opts, path)) {
-    send_error(nc, 403, "digest authentication is not supported", extra);
+    mg_http_send_error_extra(nc, 403, "digest authentication is not supported", extra);
     return;
   }
   if ((fp = open_inside(path, root, &st)) != NULL) { /* the common case */
@@ -628,7 +610,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
       !inside(real, root)) {
     /* absent, not a regular file, or a path leaving the root: all 404 */
-    send_error(nc, 404, NULL, extra);
+    mg_http_send_error_extra(nc, 404, NULL, extra);
     return;
   }
   {
@@ -663,7 +645,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
         strcmp(opts.enable_directory_listing, "no") != 0) {
       list_directory(nc, hm, real, root, &opts);
     } else {
-      send_error(nc, 403, NULL, extra);
+      mg_http_send_error_extra(nc, 403, NULL, extra);
     }
   }
 }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mongoose.h"
+#include "http_internal.h"
 
 struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
   int i;
@@ -315,4 +315,13 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
   cs_base64_update(&ctx, pass.p, pass.len);
   cs_base64_finish(&ctx);
   mbuf_append(buf, "\r\n", 2);
+}
+
+void mg_http_send_basic_auth(struct mg_connection *nc, struct mg_str user,
+                             struct mg_str pass) {
+  struct mbuf hdr;
+  mbuf_init(&hdr, 0);
+  mg_basic_auth_header(user, pass, &hdr);
+  mg_send(nc, hdr.buf, (int) hdr.len);
+  mbuf_free(&hdr);
 }

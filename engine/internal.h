@@ -27,6 +27,9 @@ void mg_hash_feed(uint32_t *state, unsigned char buffer[64], uint64_t *count,
                   void (*block)(uint32_t *state, const unsigned char *b),
                   const unsigned char *p, size_t len);
 
+/* Removes n bytes at off from the middle of an mbuf (mbuf.c). */
+void mg_mbuf_cut(struct mbuf *mb, size_t off, size_t n);
+
 /* Event dispatch (mgr.c): the handler, then engine flags restored. */
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);

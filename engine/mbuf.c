@@ -8,11 +8,12 @@
  * Failure is never partial. When memory runs out, the operation reports 0
  * and the mbuf is exactly as it was, so a caller can keep using what it had.
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mongoose.h"
+#include "internal.h"
 
 void mbuf_init(struct mbuf *mb, size_t initial_capacity) {
   mb->buf = NULL;
@@ -138,4 +139,11 @@ size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data, size_t len) {
 
 size_t mbuf_append(struct mbuf *mb, const void *data, size_t len) {
   return mbuf_insert(mb, mb->len, data, len);
+}
+
+void mg_mbuf_cut(struct mbuf *mb, size_t off, size_t n) {
+  assert(off + n <= mb->len);
+  if (n == 0) return;
+  memmove(mb->buf + off, mb->buf + off + n, mb->len - off - n);
+  mb->len -= n;
 }

@@ -265,11 +265,7 @@ void mg_send_websocket_handshake3(struct mg_connection *nc, const char *path,
             path, host != NULL ? host : "localhost", key);
   if (protocol != NULL) mg_printf(nc, "Sec-WebSocket-Protocol: %s\r\n", protocol);
   if (user != NULL) {
-    struct mbuf auth;
-    mbuf_init(&auth, 0);
-    mg_basic_auth_header(mg_mk_str(user), mg_mk_str(pass != NULL ? pass : ""), &auth);
-    mg_send(nc, auth.buf, (int) auth.len);
-    mbuf_free(&auth);
+    mg_http_send_basic_auth(nc, mg_mk_str(user), mg_mk_str(pass != NULL ? pass : ""));
   }
   if (extra_headers != NULL) mg_printf(nc, "%s", extra_headers);
   mg_printf(nc, "%s", "\r\n");
