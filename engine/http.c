@@ -11,6 +11,7 @@
  * A malformed request is answered (400, 413, 414, 431, 501, 505), not just
  * dropped; the connection then closes after the flush, ignoring further input.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,10 +263,21 @@ void mg_http_request_end(struct mg_connection *nc, struct http_pd *pd,
 
 /* Chunked body: decodes what has arrived. Returns 1 when the message was
  * delivered, 0 when more bytes are needed, -1 after a failure. */
+/* Decoded chunk data is moved down next to the body decoded so far, and the
+ * framing it leaves behind is a gap before pd->raw_off, closed once per
+ * call, not once per chunk: a read full of tiny chunks would otherwise move
+ * the rest of the read for every one of them. */
+static void close_chunk_gap(struct mbuf *rb, struct http_pd *pd, size_t head_len) {
+  size_t end = head_len + pd->decoded;
+  assert(pd->raw_off >= end && pd->raw_off <= rb->len);
+  mg_mbuf_cut(rb, end, pd->raw_off - end);
+  pd->raw_off = end;
+}
+
 static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
   size_t head_len = (size_t) pd->head.header_len;
+  struct mbuf *rb = &nc->recv_mbuf;
   for (;;) {
-    struct mbuf *rb = &nc->recv_mbuf;
     size_t off, dlen, total;
     int r = mg_http_parse_chunk(rb->buf + pd->raw_off, rb->len - pd->raw_off, &off,
                                 &dlen, &total);
@@ -274,6 +286,7 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
       return -1;
     }
     if (r == 0) {
+      close_chunk_gap(rb, pd, head_len);
       if (rb->len >= nc->recv_mbuf_limit) {
         fail(nc, pd, 413, "chunk larger than the receive buffer");
         return -1;
@@ -281,7 +294,8 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
       return 0;
     }
     if (dlen == 0) {
-      mg_mbuf_cut(rb, pd->raw_off, total);
+      pd->raw_off += total;
+      close_chunk_gap(rb, pd, head_len);
       deliver(nc, pd, pd->decoded, head_len + pd->decoded);
       return 1;
     }
@@ -291,10 +305,9 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     }
     memmove(rb->buf + head_len + pd->decoded, rb->buf + pd->raw_off + off, dlen);
     pd->decoded += dlen;
-    mg_mbuf_cut(rb, head_len + pd->decoded, pd->raw_off + total - (head_len + pd->decoded));
-    pd->raw_off = head_len + pd->decoded;
+    pd->raw_off += total;
     /* The chunk event shows this chunk's data; DELETE_CHUNK drops it from the
-     * body the final event will carry. */
+     * body the final event will carry (it joins the gap). */
     pd->hm.body = mg_mk_str_n(rb->buf + head_len + pd->decoded - dlen, dlen);
     pd->hm.message = mg_mk_str_n(rb->buf, head_len + pd->decoded);
     if (!pd->is_client) pd->endpoint = mg_http_find_endpoint(pd, &pd->hm.uri);
@@ -302,11 +315,12 @@ static int process_chunked(struct mg_connection *nc, struct http_pd *pd) {
     pd->endpoint = NULL;
     if (nc->flags & MG_F_DELETE_CHUNK) {
       nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
-      mg_mbuf_cut(rb, head_len + pd->decoded - dlen, dlen);
       pd->decoded -= dlen;
-      pd->raw_off -= dlen;
     }
-    if (nc->flags & MG_F_CLOSE_IMMEDIATELY) return -1;
+    if (nc->flags & MG_F_CLOSE_IMMEDIATELY) {
+      close_chunk_gap(rb, pd, head_len);
+      return -1;
+    }
   }
 }
 

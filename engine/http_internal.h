@@ -109,6 +109,7 @@ struct http_pd {
   /* WebSocket */
   int ws_msg_op;      /* opcode of a fragmented message in progress, or -1 */
   size_t ws_assembled; /* bytes of that message gathered at the buffer start */
+  size_t ws_raw;       /* frames not yet parsed start here (>= ws_assembled) */
   uint32_t ws_utf8;
   int ws_close_sent, ws_close_received;
   /* client */

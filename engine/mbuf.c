@@ -19,19 +19,37 @@ void mbuf_init(struct mbuf *mb, size_t initial_capacity) {
   mb->buf = NULL;
   mb->len = 0;
   mb->size = 0;
+  mb->head = 0;
   mbuf_resize(mb, initial_capacity);
 }
 
 void mbuf_free(struct mbuf *mb) {
-  free(mb->buf);
+  if (mb->buf != NULL) free(mb->buf - mb->head);
   mb->buf = NULL;
   mb->len = 0;
   mb->size = 0;
+  mb->head = 0;
+}
+
+/* Moves the live bytes back to the start of the allocation. Callers only do
+ * it when the consumed prefix is at least as long as what moves, or when
+ * they are about to reallocate (which copies as much anyway), so the copying
+ * stays amortised O(1) per byte. */
+static void reclaim_head(struct mbuf *mb) {
+  char *base;
+  if (mb->head == 0) return;
+  base = mb->buf - mb->head;
+  memmove(base, mb->buf, mb->len);
+  mb->buf = base;
+  mb->size += mb->head;
+  mb->head = 0;
 }
 
 void mbuf_resize(struct mbuf *mb, size_t new_size) {
   char *p;
-  if (new_size < mb->len || new_size == mb->size) return;
+  if (new_size < mb->len) return;
+  reclaim_head(mb);
+  if (new_size == mb->size) return;
   if (new_size == 0) {
     /* realloc(p, 0) is implementation-defined; releasing explicitly keeps
      * "size 0" meaning "nothing allocated" on every platform. */
@@ -54,22 +72,29 @@ void mbuf_clear(struct mbuf *mb) {
   mb->len = 0;
 }
 
+/* The front moves forward instead of the rest moving back: consuming a long
+ * queue a little at a time (a large reply to a slow reader) would otherwise
+ * copy the whole queue on every step. */
 void mbuf_remove(struct mbuf *mb, size_t n) {
   if (n >= mb->len) {
     mb->len = 0;
+    reclaim_head(mb);
     return;
   }
-  memmove(mb->buf, mb->buf + n, mb->len - n);
+  mb->buf += n;
   mb->len -= n;
+  mb->size -= n;
+  mb->head += n;
 }
 
 void mbuf_move(struct mbuf *from, struct mbuf *to) {
   if (from == to) return;
-  free(to->buf);
+  mbuf_free(to);
   *to = *from;
   from->buf = NULL;
   from->len = 0;
   from->size = 0;
+  from->head = 0;
 }
 
 /*
@@ -88,8 +113,15 @@ static size_t grown_capacity(size_t need) {
 
 /* Makes room for `need` bytes in total; 0 if memory ran out. */
 static int reserve(struct mbuf *mb, size_t need) {
-  size_t old_size = mb->size;
+  size_t old_size;
   if (need <= mb->size) return 1;
+  /* Reclaiming the consumed prefix alone is enough, and costs no more than
+   * the bytes consumed: no need to grow. */
+  if (mb->head >= mb->len && need <= mb->size + mb->head) {
+    reclaim_head(mb);
+    return 1;
+  }
+  old_size = mb->size + mb->head;
   mbuf_resize(mb, grown_capacity(need));
   /* A near-exhausted heap may still hold the exact amount even when the
    * generous one did not fit. */
@@ -104,7 +136,11 @@ static int reserve(struct mbuf *mb, size_t need) {
  */
 static size_t offset_inside(const struct mbuf *mb, const void *data) {
   uintptr_t start = (uintptr_t) mb->buf, at = (uintptr_t) data;
-  if (mb->buf == NULL || at < start || at - start >= mb->len) return SIZE_MAX;
+  /* One unsigned test (at < start wraps to a huge offset), not two: which
+   * side of the buffer a foreign pointer lies on depends on what was
+   * allocated before, and must not show up as a branch the fuzzers see
+   * change from run to run. */
+  if (mb->buf == NULL || at - start >= mb->len) return SIZE_MAX;
   return (size_t) (at - start);
 }
 

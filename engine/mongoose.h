@@ -91,11 +91,18 @@ union socket_address {
 
 /* ---- 2. mbuf and mg_str ----------------------------------------------- */
 
-/* A growable byte buffer: the data lives in buf[0..len), size is allocated. */
+/*
+ * A growable byte buffer: the data lives in buf[0..len), and buf[0..size)
+ * is usable without reallocating. Dropping bytes from the front is
+ * amortised O(1): buf moves forward and the `head` bytes behind it are
+ * reclaimed later, so buf - head is where the allocation starts. Release an
+ * mbuf with mbuf_free(), not free(buf). A zeroed mbuf is a valid empty one.
+ */
 struct mbuf {
   char *buf;
   size_t len;
   size_t size;
+  size_t head; /* consumed bytes before buf, not yet reclaimed */
 };
 
 #ifndef MBUF_SIZE_MULTIPLIER
@@ -108,7 +115,7 @@ void mbuf_free(struct mbuf *mb);
 size_t mbuf_append(struct mbuf *mb, const void *data, size_t len);
 /* Inserts len bytes at off (off <= mb->len); returns len, or 0 on failure. */
 size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data, size_t len);
-/* Drops n bytes from the front (all of them if n >= len). */
+/* Drops n bytes from the front (all of them if n >= len); amortised O(1). */
 void mbuf_remove(struct mbuf *mb, size_t n);
 /* Reallocates to new_size if new_size >= len; unchanged on failure. */
 void mbuf_resize(struct mbuf *mb, size_t new_size);

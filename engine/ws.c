@@ -3,12 +3,14 @@
  * frames in, frames out, the handshake itself for both sides.
  *
  * Incoming fragments of a message are gathered in place at the start of
- * recv_mbuf (each fragment's payload moves down over the headers before it),
- * so a reassembled message reaches the handler as one contiguous buffer.
+ * recv_mbuf (each fragment's payload moves down over the headers before it,
+ * and what it leaves behind is closed up once per read, not per frame), so a
+ * reassembled message reaches the handler as one contiguous buffer.
  * Control frames may arrive between fragments and are handled at once.
  * Protocol errors close with 1002, invalid UTF-8 with 1007, an oversize
  * message with 1009, each after a CLOSE frame.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,7 @@ static void ws_fail(struct mg_connection *nc, struct http_pd *pd, int code) {
   if (!pd->ws_close_sent) mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, body, 2);
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
+  pd->ws_assembled = pd->ws_raw = 0;
   nc->flags |= MG_F_SEND_AND_CLOSE;
 }
 
@@ -134,19 +137,19 @@ static void on_data(struct mg_connection *nc, struct http_pd *pd,
     wm.size = len;
     wm.flags = (unsigned char) ((f->fin ? 0x80 : 0) | f->opcode);
     if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_FRAME, &wm);
-    mbuf_remove(&nc->recv_mbuf, f->header_len + len);
+    /* Nothing is gathered here: the gap and the frame are the front. */
+    assert(pd->ws_assembled == 0);
+    mbuf_remove(&nc->recv_mbuf, at + len);
+    pd->ws_raw = 0;
     pd->ws_msg_op = f->fin ? -1 : op;
     if (f->fin) pd->ws_utf8 = WS_UTF8_ACCEPT;
     return;
   }
-  /* Gather: the payload moves down over its header to join the message. */
+  /* Gather: the payload moves down to join the message; its header joins
+   * the gap before ws_raw. */
   memmove(buf + pd->ws_assembled, buf + at, len);
-  {
-    size_t from = pd->ws_assembled + len;
-    memmove(buf + from, buf + at + len, nc->recv_mbuf.len - at - len);
-    nc->recv_mbuf.len -= at - pd->ws_assembled;
-  }
   pd->ws_assembled += len;
+  pd->ws_raw = at + len;
   if (!f->fin) {
     pd->ws_msg_op = op;
     return;
@@ -155,18 +158,27 @@ static void on_data(struct mg_connection *nc, struct http_pd *pd,
   wm.size = pd->ws_assembled;
   wm.flags = (unsigned char) (0x80 | op);
   if (nc->handler != NULL) nc->handler(nc, MG_EV_WEBSOCKET_FRAME, &wm);
-  mbuf_remove(&nc->recv_mbuf, pd->ws_assembled);
+  mbuf_remove(&nc->recv_mbuf, pd->ws_raw);
+  pd->ws_raw = 0;
   pd->ws_assembled = 0;
   pd->ws_msg_op = -1;
   pd->ws_utf8 = WS_UTF8_ACCEPT;
 }
 
-void mg_ws_process(struct mg_connection *nc) {
-  struct http_pd *pd = mg_http_pd(nc);
+/* Frames already handled leave a gap between the message gathered so far
+ * and ws_raw; closing it once per call, not per frame, keeps a read full of
+ * small fragments or control frames linear. */
+static void close_ws_gap(struct mg_connection *nc, struct http_pd *pd) {
+  assert(pd->ws_raw >= pd->ws_assembled && pd->ws_raw <= nc->recv_mbuf.len);
+  mg_mbuf_cut(&nc->recv_mbuf, pd->ws_assembled, pd->ws_raw - pd->ws_assembled);
+  pd->ws_raw = pd->ws_assembled;
+}
+
+static void process_frames(struct mg_connection *nc, struct http_pd *pd) {
   int client = pd->is_client;
   while (pd->state == HS_WEBSOCKET && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
-    unsigned char *buf = (unsigned char *) nc->recv_mbuf.buf + pd->ws_assembled;
-    size_t avail = nc->recv_mbuf.len - pd->ws_assembled, at;
+    unsigned char *buf = (unsigned char *) nc->recv_mbuf.buf + pd->ws_raw;
+    size_t avail = nc->recv_mbuf.len - pd->ws_raw, at;
     struct ws_frame f;
     int r = ws_parse_header(buf, avail, &f);
     if (r == 0) return;
@@ -186,10 +198,11 @@ void mg_ws_process(struct mg_connection *nc) {
       }
     }
     if (f.header_len + f.payload_len > avail) {
+      close_ws_gap(nc, pd);
       if (nc->recv_mbuf.len >= nc->recv_mbuf_limit) ws_fail(nc, pd, 1009);
       return;
     }
-    at = pd->ws_assembled + f.header_len;
+    at = pd->ws_raw + f.header_len;
     if (f.masked) {
       ws_apply_mask((unsigned char *) nc->recv_mbuf.buf + at, (size_t) f.payload_len,
                     f.mask, 0);
@@ -197,16 +210,18 @@ void mg_ws_process(struct mg_connection *nc) {
     if (f.opcode >= 8) {
       on_control(nc, pd, f.opcode, (unsigned char *) nc->recv_mbuf.buf + at,
                  (size_t) f.payload_len);
-      if (pd->state == HS_WEBSOCKET) {
-        size_t from = pd->ws_assembled, n = f.header_len + (size_t) f.payload_len;
-        memmove(nc->recv_mbuf.buf + from, nc->recv_mbuf.buf + from + n,
-                nc->recv_mbuf.len - from - n);
-        nc->recv_mbuf.len -= n;
-      }
+      if (pd->state == HS_WEBSOCKET) pd->ws_raw = at + (size_t) f.payload_len;
     } else {
       on_data(nc, pd, &f, at);
     }
   }
+}
+
+void mg_ws_process(struct mg_connection *nc) {
+  struct http_pd *pd = mg_http_pd(nc);
+  if (pd->state != HS_WEBSOCKET) return;
+  process_frames(nc, pd);
+  if (pd->ws_raw > pd->ws_assembled) close_ws_gap(nc, pd);
 }
 
 /* ---- handshakes ----------------------------------------------------------- */

@@ -365,9 +365,93 @@ static void test_remove(void **state) {
   assert_contents(&mb, "3456789");
   mbuf_remove(&mb, 6);
   assert_contents(&mb, "9");
-  assert_int_equal(mb.size, size); /* the allocation is kept for reuse */
+  /* The allocation is kept for reuse, the consumed bytes in front. */
+  assert_int_equal(mb.size + mb.head, size);
   mbuf_remove(&mb, 1);
   assert_int_equal(mb.len, 0);
+  assert_int_equal(mb.head, 0);
+  assert_int_equal(mb.size, size);
+  mbuf_free(&mb);
+}
+
+/* Draining from the front moves buf forward without copying or allocating;
+ * the consumed room comes back when an append needs it. */
+static void test_remove_is_a_pointer_move(void **state) {
+  struct mbuf mb;
+  char *start;
+  size_t calls;
+  (void) state;
+  mbuf_init(&mb, 0);
+  mbuf_append(&mb, "0123456789abcdef", 16);
+  start = mb.buf;
+  calls = alloc_calls;
+  mbuf_remove(&mb, 4);
+  assert_ptr_equal(mb.buf, start + 4);
+  mbuf_remove(&mb, 8);
+  assert_ptr_equal(mb.buf, start + 12);
+  assert_contents(&mb, "cdef");
+  assert_int_equal(mb.head, 12);
+  /* 12 consumed bytes outweigh 4 live ones: an append that would not fit
+   * behind them reuses the front instead of growing. */
+  assert_true(mb.len + 10 > mb.size);
+  assert_true(mb.len + 10 <= mb.size + mb.head);
+  assert_int_equal(mbuf_append(&mb, "ghijklmnop", 10), 10);
+  assert_int_equal(alloc_calls, calls);
+  assert_ptr_equal(mb.buf, start);
+  assert_contents(&mb, "cdefghijklmnop");
+  mbuf_free(&mb); /* frees the allocation, not buf; ASan checks */
+}
+
+/* A queue fed and drained in steps: contents stay exact however the
+ * consumed prefix and the appends interleave. */
+static void test_remove_and_append_interleaved(void **state) {
+  struct mbuf mb;
+  unsigned char want = 0, next = 0;
+  size_t i, j;
+  (void) state;
+  mbuf_init(&mb, 0);
+  for (i = 0; i < 2000; i++) {
+    unsigned char chunk[37];
+    size_t take = (i * 7) % 41;
+    for (j = 0; j < sizeof(chunk); j++) chunk[j] = next++;
+    assert_int_equal(mbuf_append(&mb, chunk, sizeof(chunk)), sizeof(chunk));
+    if (take > mb.len) take = mb.len;
+    for (j = 0; j < take; j++) {
+      assert_int_equal((unsigned char) mb.buf[j], (unsigned char) (want + j));
+    }
+    want = (unsigned char) (want + take);
+    mbuf_remove(&mb, take);
+    assert_true(mb.len <= mb.size);
+  }
+  for (j = 0; j < mb.len; j++) {
+    assert_int_equal((unsigned char) mb.buf[j], (unsigned char) (want + j));
+  }
+  mbuf_free(&mb);
+}
+
+/* resize, trim and a failed growth all keep the contents of a buffer whose
+ * front was consumed. */
+static void test_remove_then_resize_trim_and_fail(void **state) {
+  struct mbuf mb;
+  (void) state;
+  mbuf_init(&mb, 64);
+  mbuf_append(&mb, "0123456789", 10);
+  mbuf_remove(&mb, 2);
+  fail_next = 1;
+  mbuf_resize(&mb, 1000);
+  assert_contents(&mb, "23456789");
+  mbuf_resize(&mb, 1000);
+  assert_int_equal(mb.size, 1000);
+  assert_int_equal(mb.head, 0);
+  assert_contents(&mb, "23456789");
+  mbuf_remove(&mb, 3);
+  mbuf_trim(&mb);
+  assert_int_equal(mb.size, 5);
+  assert_contents(&mb, "56789");
+  mbuf_remove(&mb, 1);
+  fail_next = 2;
+  assert_int_equal(mbuf_append(&mb, "xxxxxxxx", 8), 0);
+  assert_contents(&mb, "6789");
   mbuf_free(&mb);
 }
 
@@ -527,6 +611,10 @@ int main(void) {
       cmocka_unit_test_setup(test_insert_from_inside_itself, reset_allocs),
       cmocka_unit_test_setup(test_insert_allocation_failure, reset_allocs),
       cmocka_unit_test_setup(test_remove, reset_allocs),
+      cmocka_unit_test_setup(test_remove_is_a_pointer_move, reset_allocs),
+      cmocka_unit_test_setup(test_remove_and_append_interleaved, reset_allocs),
+      cmocka_unit_test_setup(test_remove_then_resize_trim_and_fail,
+                             reset_allocs),
       cmocka_unit_test_setup(test_remove_more_than_len, reset_allocs),
       cmocka_unit_test_setup(test_resize, reset_allocs),
       cmocka_unit_test_setup(test_resize_allocation_failure, reset_allocs),
