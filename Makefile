@@ -33,7 +33,7 @@ NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve
 ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
-RUNNER   := scn_lex scn_parse scn_names scn_cmd scn_expect scn_run apps mgsim_cli \
+RUNNER   := scn_lex scn_parse scn_print scn_names scn_cmd scn_expect scn_run apps mgsim_cli \
             apps_examples session app_upload
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
@@ -43,14 +43,22 @@ COMPAT_APPS  := rest_server udp_echo
 APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS) $(COMPAT_APPS)))
 vpath %.c engine simiface tools/mgsim
 
-VARIANTS := obj obj-poll obj-asan obj-asan-poll obj-fuzz obj-afl
+VARIANTS := obj obj-poll obj-asan obj-asan-poll obj-fuzz obj-afl obj-afl-cmplog
 FLAGS_obj           := $(OPT)
 FLAGS_obj-poll      := $(OPT) -DMG_USE_POLL
 FLAGS_obj-asan      := $(SAN)
 FLAGS_obj-asan-poll := $(SAN) -DMG_USE_POLL
 # Fuzzing builds: libFuzzer (clang) and AFL++ (afl-clang-fast) instrumentation.
-FUZZ_CC  ?= clang
+# clang-19's libFuzzer (ci/deps.sh fuzz installs it) runs our targets about
+# three times faster than clang-14's; plain `clang` is the fallback.
+FUZZ_CC  ?= $(shell command -v clang-19 >/dev/null 2>&1 && echo clang-19 || echo clang)
 AFL_CC   ?= afl-clang-fast
+# Debian's AFL++ driver (4.04c, utils/aflpp_driver) already runs persistent
+# and takes each test case from shared memory: it defines
+# __afl_sharedmem_fuzzing = 1 and calls LLVMFuzzerTestOneInput on
+# __afl_fuzz_ptr/__afl_fuzz_len inside __afl_persistent_loop, which is what
+# __AFL_FUZZ_INIT/__AFL_FUZZ_TESTCASE_BUF/__AFL_LOOP expand to (check: nm on
+# the .a shows them). So the targets link it and need no main of their own.
 AFL_DRIVER ?= /usr/lib/afl/libAFLDriver.a
 FUZZ_SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 CC_obj-fuzz         := $(FUZZ_CC)
@@ -59,8 +67,18 @@ CC_obj-fuzz         := $(FUZZ_CC)
 FUZZ_NOLINK ?= -fsanitize=fuzzer-no-link
 FUZZ_ENGINE ?= -fsanitize=fuzzer
 FLAGS_obj-fuzz      := $(FUZZ_SAN) $(FUZZ_NOLINK)
+# The harness (the simulated network and the scenario runner) gets edge
+# coverage only: libFuzzer's comparison tracing of its event queue and
+# bookkeeping cost two thirds of a session run and steer nothing in the
+# engine. The engine and the apps keep the full instrumentation.
+FUZZ_HARNESS_COV ?= -fsanitize-coverage=inline-8bit-counters,pc-table
 CC_obj-afl          := $(AFL_CC)
 FLAGS_obj-afl       := $(FUZZ_SAN)
+# CMPLOG builds (afl-fuzz -c): comparison operands logged for AFL++'s
+# input-to-state stage. Only run for that, so no sanitizers: just fast.
+CC_obj-afl-cmplog   := AFL_LLVM_CMPLOG=1 $(AFL_CC)
+FLAGS_obj-afl-cmplog := -O2 -g
+LIB_obj-afl-cmplog  := $(BUILD)/libengine-afl-cmplog.a
 LIB_obj             := $(BUILD)/libengine.a
 LIB_obj-poll        := $(BUILD)/libengine-poll.a
 LIB_obj-asan        := $(BUILD)/libengine-asan.a
@@ -94,6 +112,10 @@ TEST_BINS    := $(addprefix $(BUILD)/tests/,$(TESTS)) \
 # Fuzz targets: fuzz/TARGET.c each (see the fuzzing section below).
 FUZZ_TARGETS := http_request http_response uri_helpers ws_frames scenario session \
                 http_diff multipart
+# The targets that run simulations; the others are parsers, and get CMPLOG
+# builds for AFL++ (their magic values and lengths are what CMPLOG solves).
+SIM_FUZZ_TARGETS := scenario session ws_frames
+PARSER_FUZZ_TARGETS := $(filter-out $(SIM_FUZZ_TARGETS),$(FUZZ_TARGETS))
 # The differential target compares our parser with Debian's libhttp-parser.
 LDLIBS_http_diff := -lhttp_parser
 ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
@@ -108,6 +130,9 @@ REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
         coverage coverage-diff
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS) \
      $(COMPAT_BINS)
+
+$(addprefix $(BUILD)/obj-fuzz/,$(addsuffix .o,$(SIM) $(RUNNER))): \
+    FLAGS_obj-fuzz = $(FUZZ_SAN) $(FUZZ_HARNESS_COV)
 
 define variant
 $(BUILD)/$(1)/%.o: %.c
@@ -176,18 +201,33 @@ $(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
 $(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(filter-out %.h,$^) $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
+# The same target with AFL++'s CMPLOG instrumentation, for afl-fuzz -c
+# (parser targets: `make afl-cmplog`); the engine comes from an archive, so
+# only what the target uses is linked.
+$(BUILD)/afl-cmplog/%: fuzz/%.c $(LIB_obj-afl-cmplog) $(FUZZ_HEADERS)
+	@mkdir -p $(@D)
+	AFL_LLVM_CMPLOG=1 $(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FLAGS_obj-afl-cmplog) $(filter-out %.h,$^) $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj) $(LIB_obj) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(OPT) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/fuzz-replay-asan/%: fuzz/%.c fuzz/replay_main.c $(SIMLIB_obj-asan) $(LIB_obj-asan) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(FUZZ_INC) $(SAN) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+# The replay main on the libFuzzer build's objects, without libFuzzer: its
+# edge counters let `--twice` name the edges that vary between runs of one
+# input (ci/check-fuzz.sh), which is what AFL++ reports as instability.
+$(BUILD)/fuzz-replay-cov/%: fuzz/%.c fuzz/replay_main.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(FUZZ_NOLINK) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
 
-.PHONY: fuzz afl print-fuzz-targets
+.PHONY: fuzz afl afl-cmplog print-fuzz-targets print-parser-fuzz-targets
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 print-fuzz-targets:
 	@echo $(FUZZ_TARGETS)
+print-parser-fuzz-targets:
+	@echo $(PARSER_FUZZ_TARGETS)
 afl: $(addprefix $(BUILD)/afl/,$(FUZZ_TARGETS))
+afl-cmplog: $(addprefix $(BUILD)/afl-cmplog/,$(PARSER_FUZZ_TARGETS))
 
 deps:
 	@bash ci/deps.sh build interop bench fuzz
@@ -218,10 +258,14 @@ check-core: $(LIB_obj)
 $(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LDLIBS) -o $@
+$(BUILD)/bench/send_path_bench: bench/send_path_bench.c $(SIMLIB_obj) $(LIB_obj)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(OPT) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim fuzz
+bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim fuzz afl afl-cmplog
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
+	@$(MAKE) --no-print-directory $(BUILD)/bench/send_path_bench && $(BUILD)/bench/send_path_bench
 	@bash bench/run_http_bench.sh $(BUILD)
 	@bash bench/run_fuzz_bench.sh $(BUILD)
 

@@ -36,7 +36,7 @@ group_packages() {
     build)
       echo "build-essential|gcc,make,libc6-dev binutils libcmocka-dev procps" ;;
     fuzz)
-      echo "clang clang-14 libfuzzer-14-dev libclang-rt-14-dev afl++" ;;
+      echo "clang-19 libclang-rt-19-dev llvm-19 afl++" ;;
     coverage)
       echo "lcov gcovr diff-cover" ;;
     check)

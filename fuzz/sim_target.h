@@ -16,6 +16,7 @@
 #include "scn.h"
 
 static char s_scn_path[PATH_MAX + 16];
+static char s_scn_dir[PATH_MAX + 16]; /* s_scn_path's folder */
 
 /* The folder holding www: $MG_FUZZ_DIR, or ../../fuzz from the binary (a
  * build in the tree), or the binary's own folder (an installed one). */
@@ -35,6 +36,7 @@ static inline void sim_target_init(const char *argv0) {
   }
   if (realpath(dir, real) == NULL) snprintf(real, sizeof(real), "fuzz");
   snprintf(s_scn_path, sizeof(s_scn_path), "%s/input.scn", real);
+  snprintf(s_scn_dir, sizeof(s_scn_dir), "%s", real);
   scn_register_builtin_apps();
   scn_poll_limit = 200000; /* a livelock must show up fast */
   /* Traces cost most of a run; a failure replays with one through
@@ -43,11 +45,26 @@ static inline void sim_target_init(const char *argv0) {
   scn_tracing = getenv("MG_FUZZ_TRACE") != NULL;
 }
 
+/* Runs a scenario and frees it; must_pass: a failed run aborts, showing
+ * the scenario as `mgsim from-fuzz` would print it. */
+static inline void sim_target_run_scn(struct scn *sc, int must_pass) {
+  struct scn_result res;
+  scn_run(sc, 1, &res);
+  if (scn_tracing && res.trace != NULL) fputs(res.trace, stdout);
+  if (must_pass && !res.passed) {
+    char *text = scn_to_text(sc, NULL);
+    fprintf(stderr, "%s\n%s", text != NULL ? text : "",
+            res.message != NULL ? res.message : "out of memory");
+    abort();
+  }
+  scn_result_free(&res);
+  scn_free(sc);
+}
+
 /* Runs the text; must_pass: a failed run aborts. */
 static inline void sim_target_run(const char *text, int must_pass) {
   char err[1024];
   struct scn *sc = scn_parse(text, strlen(text), s_scn_path, err, sizeof(err));
-  struct scn_result res;
   if (sc == NULL) {
     if (must_pass) {
       fprintf(stderr, "generated scenario does not parse: %s\n%s", err, text);
@@ -55,14 +72,7 @@ static inline void sim_target_run(const char *text, int must_pass) {
     }
     return;
   }
-  scn_run(sc, 1, &res);
-  if (scn_tracing && res.trace != NULL) fputs(res.trace, stdout);
-  if (must_pass && !res.passed) {
-    fprintf(stderr, "%s\n%s", text, res.message != NULL ? res.message : "out of memory");
-    abort();
-  }
-  scn_result_free(&res);
-  scn_free(sc);
+  sim_target_run_scn(sc, must_pass);
 }
 
 #endif

@@ -61,11 +61,17 @@ void sim_advance(struct sim *s, int64_t t);
 
 /* The small id the trace uses for a connection (creation order, from 1). */
 int sim_conn_id(const struct mg_connection *nc);
+/* How many connections the simulation has made: the largest id so far. */
+int sim_conn_count(const struct sim *s);
 /* Adds a line to the trace: "<time> <who> <text>". */
 void sim_trace(struct sim *s, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Off: lines are counted as activity but not kept (fuzzing speed). */
 void sim_set_tracing(struct sim *s, int on);
+/* Whether trace lines are kept. Callers that build costly trace arguments
+ * ask first, and count the activity with sim_touch() when the answer is no. */
+int sim_tracing(const struct sim *s);
+void sim_touch(struct sim *s);
 /* The trace so far, NUL-terminated. */
 const char *sim_trace_text(const struct sim *s);
 size_t sim_trace_len(const struct sim *s);

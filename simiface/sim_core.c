@@ -103,6 +103,8 @@ int sim_pop_due(struct sim *s, struct sim_event *out) {
 /* ---- the trace ----------------------------------------------------------- */
 
 void sim_set_tracing(struct sim *s, int on) { s->untraced = !on; }
+int sim_tracing(const struct sim *s) { return !s->untraced; }
+void sim_touch(struct sim *s) { s->activity++; }
 
 void sim_trace(struct sim *s, const char *who, const char *fmt, ...) {
   char line[512];

@@ -28,6 +28,8 @@ int sim_conn_id(const struct mg_connection *nc) {
              : 0;
 }
 
+int sim_conn_count(const struct sim *s) { return (int) s->nconns; }
+
 static void who_of(const struct mg_connection *nc, char *buf, size_t len) {
   snprintf(buf, len, "#%d", sim_conn_id(nc));
 }
@@ -230,6 +232,9 @@ static void simif_recved(struct mg_connection *nc, size_t len) {
   struct sim_stream *st = sk != NULL ? sk->st : NULL;
   if (st == NULL) return;
   st->unconsumed -= len < st->unconsumed ? len : st->unconsumed;
+  /* Room in recv_mbuf may let held bytes in at the next poll: the run is
+   * not idle yet, even if nothing else happened in this one. */
+  if (len > 0) sim_touch(sim_of(nc->iface));
   sim_stream_pump(sim_of(nc->iface), st);
 }
 

@@ -527,7 +527,7 @@ static void arrive_at_peer(struct sim *s, struct sim_event *e) {
   char text[120];
   st->in_flight -= e->len;
   if (st->peer_reset || p->got_rst) return;
-  preview(e->data, e->len, text, sizeof(text));
+  if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
   if (p->reading) {
     mbuf_append(&p->rx, e->data, e->len);
     sim_trace(s, p->name, "got %zu \"%s\"", e->len, text);
@@ -633,7 +633,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       char text[120];
       mbuf_append(&e->peer->dgrams, &e->len, sizeof(e->len));
       mbuf_append(&e->peer->dgrams, e->data, e->len);
-      preview(e->data, e->len, text, sizeof(text));
+      if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
       sim_trace(s, e->peer->name, "got datagram %zu \"%s\"", e->len, text);
       break;
     }

@@ -31,6 +31,8 @@ struct scn_line {
   int ntoks;
 };
 
+struct scn_block; /* scn_parse.c */
+
 struct scn {
   char *path;    /* for messages */
   char *basedir; /* files named in the scenario are relative to it */
@@ -39,7 +41,22 @@ struct scn {
   struct scn_line *lines;
   int nlines;
   int lines_cap; /* allocated entries of lines */
+  /* A built scenario (scn_new) keeps its paths, token arrays and token
+   * strings in these blocks, freed together; a parsed one mallocs each. */
+  struct scn_block *blocks;
 };
+
+/* Builds a scenario in code rather than from text: scn_new, then
+ * scn_add_line per line with tokens from scn_tok_word/scn_tok_str (copied
+ * into the scenario). The lines are not checked as scn_parse checks them:
+ * a builder that is wrong fails when the line runs. NULL: out of memory. */
+struct scn *scn_new(const char *path, const char *basedir);
+int scn_add_line(struct scn *sc, int64_t at, const struct tok *toks, int ntoks);
+struct tok scn_tok_word(const char *word);
+struct tok scn_tok_str(const void *data, size_t len);
+/* A scenario as text that scn_parse reads back to the same lines (heap,
+ * NUL-terminated; NULL: out of memory), headed by the comment, if any. */
+char *scn_to_text(const struct scn *sc, const char *comment);
 
 /* Parses text; NULL with "path:line: message" in err on any error. */
 struct scn *scn_parse(const char *text, size_t len, const char *path,
@@ -72,8 +89,11 @@ int scn_register_app(const char *name, scn_app_start start);
 scn_app_start scn_find_app(const char *name);
 void scn_register_builtin_apps(void);
 
-/* Fuzz sessions (session.c): any byte string as scenario text (heap, NUL-
- * terminated), and a scenario's peer commands as such a byte string. */
+/* Fuzz sessions (session.c): any byte string as a scenario (built with
+ * scn_new for path and basedir; NULL: out of memory) or as its text (heap,
+ * NUL-terminated), and a scenario's peer commands as such a byte string. */
+struct scn *session_to_scn(const uint8_t *data, size_t size, const char *path,
+                           const char *basedir);
 char *session_to_scenario(const uint8_t *data, size_t size);
 size_t scenario_to_session(const struct scn *sc, uint8_t **out);
 

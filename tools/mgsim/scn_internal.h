@@ -54,6 +54,7 @@ struct scn_ctx {
   size_t nevs, cap_evs;
   struct conn_info *conns; /* indexed by sim connection id */
   size_t nconns;
+  int conns_seen;          /* sim_conn_count() when new ones were last adopted */
   struct app_inst *apps;
   int napps;
   int expectations;

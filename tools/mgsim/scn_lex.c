@@ -41,13 +41,17 @@ static int hexval(int c) {
 /* Unescapes a quoted string starting after the opening quote. */
 static int lex_string(const char **pp, struct tok *t, char *err, size_t errlen) {
   const char *p = *pp;
-  struct mbuf out;
   /* Unescaping only shrinks: the rest of the line is enough, in one go. */
-  mbuf_init(&out, strcspn(p, "\n") + 1);
+  char *out = (char *) malloc(strcspn(p, "\n") + 1);
+  size_t o = 0;
+  if (out == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   for (;;) {
     char c = *p++;
     if (c == '\0' || c == '\n') {
-      mbuf_free(&out);
+      free(out);
       snprintf(err, errlen, "unterminated string");
       return -1;
     }
@@ -65,7 +69,7 @@ static int lex_string(const char **pp, struct tok *t, char *err, size_t errlen) 
           h1 = hexval(p[0]);
           h2 = h1 >= 0 ? hexval(p[1]) : -1;
           if (h2 < 0) {
-            mbuf_free(&out);
+            free(out);
             snprintf(err, errlen, "bad \\x escape (two hex digits expected)");
             return -1;
           }
@@ -73,17 +77,17 @@ static int lex_string(const char **pp, struct tok *t, char *err, size_t errlen) 
           p += 2;
           break;
         default:
-          mbuf_free(&out);
+          free(out);
           snprintf(err, errlen, "unknown escape \\%c", c ? c : '0');
           return -1;
       }
     }
-    mbuf_append(&out, &c, 1);
+    out[o++] = c;
   }
-  mbuf_append(&out, "", 1);
+  out[o] = '\0';
   t->type = T_STR;
-  t->len = out.len - 1;
-  t->s = out.buf; /* ownership moves to the token */
+  t->len = o;
+  t->s = out; /* ownership moves to the token */
   *pp = p;
   return 0;
 }

@@ -180,7 +180,11 @@ int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
     return -1;
   }
   if (strcmp(t[0].s, "hex") == 0) {
+    /* Decoded in pieces, appended a piece at a time: byte-sized appends
+     * cost most of a fuzzed scenario's parse. */
     const char *p = t[1].s;
+    char piece[256];
+    size_t k = 0;
     while (*p != '\0') {
       int hi, lo;
       if (*p == ' ' || *p == ':') {
@@ -193,12 +197,14 @@ int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
         snprintf(err, errlen, "bad hex data near '%s'", p);
         return -1;
       }
-      {
-        char c = (char) (hi * 16 + lo);
-        mbuf_append(out, &c, 1);
+      piece[k++] = (char) (hi * 16 + lo);
+      if (k == sizeof(piece)) {
+        mbuf_append(out, piece, k);
+        k = 0;
       }
       p += 2;
     }
+    mbuf_append(out, piece, k);
     return 2;
   }
   if (strcmp(t[0].s, "file") == 0) {
@@ -209,9 +215,13 @@ int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
       snprintf(err, errlen, "pattern wants a byte count up to %zu", MAX_DATA_BYTES);
       return -1;
     }
-    for (i = 0; i < count; i++) {
-      char c = (char) ('a' + i % 26);
-      mbuf_append(out, &c, 1);
+    {
+      size_t at = out->len;
+      if (count > 0 && mbuf_append(out, NULL, count) != count) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      for (i = 0; i < count; i++) out->buf[at + i] = (char) ('a' + i % 26);
     }
     return 2;
   }
@@ -222,7 +232,14 @@ int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
                MAX_DATA_BYTES);
       return -1;
     }
-    for (i = 0; i < count; i++) mbuf_append(out, t[2].s, t[2].len);
+    {
+      size_t at = out->len, total = count * t[2].len;
+      if (total > 0 && mbuf_append(out, NULL, total) != total) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      for (i = 0; i < count; i++) memcpy(out->buf + at + i * t[2].len, t[2].s, t[2].len);
+    }
     return 3;
   }
   snprintf(err, errlen, "data expected, not '%s'", t[0].s);

@@ -3,6 +3,7 @@
  * anything runs: a malformed file is reported as "path:line: what", never
  * half-run.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,89 @@
 /* Scenario files are small; anything larger is a mistake, not a script. */
 #define MAX_SCENARIO_BYTES (4 * 1024 * 1024)
 
+/* A built scenario's memory: a chain of blocks, bumped through, so that a
+ * fuzz input becomes a scenario in a handful of allocations. */
+struct scn_block {
+  struct scn_block *next;
+  size_t used, cap;
+  char data[];
+};
+
 void scn_free(struct scn *sc) {
   int i;
   if (sc == NULL) return;
-  for (i = 0; i < sc->nlines; i++) {
-    scn_free_toks(sc->lines[i].toks, sc->lines[i].ntoks);
+  if (sc->blocks != NULL) {
+    while (sc->blocks != NULL) {
+      struct scn_block *b = sc->blocks;
+      sc->blocks = b->next;
+      free(b);
+    }
+  } else {
+    for (i = 0; i < sc->nlines; i++) {
+      scn_free_toks(sc->lines[i].toks, sc->lines[i].ntoks);
+    }
+    free(sc->path);
+    free(sc->basedir);
   }
   free(sc->lines);
-  free(sc->path);
-  free(sc->basedir);
   free(sc);
+}
+
+/* n bytes from sc's blocks, aligned for any token; NULL: out of memory. */
+static void *block_alloc(struct scn *sc, size_t n) {
+  struct scn_block *b = sc->blocks;
+  const size_t align = sizeof(long double) > sizeof(void *) ? sizeof(long double)
+                                                            : sizeof(void *);
+  size_t at = b != NULL ? (b->used + align - 1) / align * align : 0;
+  if (b == NULL || at + n > b->cap) {
+    size_t cap = n > 8192 ? n : 8192;
+    if ((b = (struct scn_block *) malloc(sizeof(*b) + cap)) == NULL) return NULL;
+    b->next = sc->blocks;
+    b->used = 0;
+    b->cap = cap;
+    sc->blocks = b;
+    at = 0;
+  }
+  b->used = at + n;
+  return b->data + at;
+}
+
+static char *block_str(struct scn *sc, const char *s, size_t len) {
+  char *d = (char *) block_alloc(sc, len + 1);
+  if (d != NULL) {
+    memcpy(d, s, len);
+    d[len] = '\0';
+  }
+  return d;
+}
+
+struct scn *scn_new(const char *path, const char *basedir) {
+  struct scn *sc = (struct scn *) calloc(1, sizeof(*sc));
+  if (sc == NULL) return NULL;
+  if ((sc->path = block_str(sc, path, strlen(path))) == NULL ||
+      (sc->basedir = block_str(sc, basedir, strlen(basedir))) == NULL) {
+    scn_free(sc);
+    return NULL;
+  }
+  return sc;
+}
+
+struct tok scn_tok_word(const char *word) {
+  struct tok t;
+  memset(&t, 0, sizeof(t));
+  t.type = T_WORD;
+  t.s = (char *) word; /* borrowed until scn_add_line copies it */
+  t.len = strlen(word);
+  return t;
+}
+
+struct tok scn_tok_str(const void *data, size_t len) {
+  struct tok t;
+  memset(&t, 0, sizeof(t));
+  t.type = T_STR;
+  t.s = (char *) data; /* borrowed until scn_add_line copies it */
+  t.len = len;
+  return t;
 }
 
 static char *dup_str(const char *s) {
@@ -47,6 +121,22 @@ static int add_line(struct scn *sc, int lineno, int64_t at, struct tok *toks,
   l->toks = toks;
   l->ntoks = ntoks;
   return 0;
+}
+
+int scn_add_line(struct scn *sc, int64_t at, const struct tok *toks, int ntoks) {
+  struct tok *copy = NULL;
+  int i;
+  assert(sc->blocks != NULL); /* only built scenarios take lines this way */
+  if (ntoks > 0) {
+    if ((copy = (struct tok *) block_alloc(sc, (size_t) ntoks * sizeof(*copy))) == NULL) {
+      return -1;
+    }
+    for (i = 0; i < ntoks; i++) {
+      copy[i] = toks[i];
+      if ((copy[i].s = block_str(sc, toks[i].s, toks[i].len)) == NULL) return -1;
+    }
+  }
+  return add_line(sc, sc->nlines + 1, at, copy, ntoks);
 }
 
 static int parse_seed(struct scn *sc, const struct tok *t, int n, char *msg,

@@ -52,6 +52,7 @@ struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id) {
 void scn_adopt_new_conns(struct scn_ctx *ctx, int app) {
   struct mg_connection *nc;
   if (!ctx->mgr_live) return;
+  ctx->conns_seen = sim_conn_count(ctx->sim);
   for (nc = mg_next(&ctx->mgr, NULL); nc != NULL; nc = mg_next(&ctx->mgr, nc)) {
     struct conn_info *ci;
     if (nc->handler == scn_handler) continue;
@@ -127,6 +128,10 @@ static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
 static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
                         void *ev_data, long long arg) {
   char who[16], text[200], addr[64];
+  if (!sim_tracing(ctx->sim)) { /* an event is activity all the same */
+    sim_touch(ctx->sim);
+    return;
+  }
   snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
   switch (ev) {
     case MG_EV_ACCEPT:
@@ -260,7 +265,12 @@ void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
   ci = scn_conn(ctx, id);
   if (ev == MG_EV_CLOSE) ci->closed = 1;
   check_invariants(ctx, nc);
-  scn_adopt_new_conns(ctx, ci->app);
+  /* Only a handler can make connections or swap one's handler: look for
+   * that when the simulation made a connection since the last look, or
+   * this connection's handler changed, not after every event. */
+  if (sim_conn_count(ctx->sim) != ctx->conns_seen || nc->handler != scn_handler) {
+    scn_adopt_new_conns(ctx, ci->app);
+  }
 }
 
 int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen) {
@@ -312,7 +322,7 @@ static void free_ctx(struct scn_ctx *ctx) {
 void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   struct scn_ctx *ctx = (struct scn_ctx *) calloc(1, sizeof(*ctx));
   char err[400];
-  int i, lineno = 0;
+  int i, lineno = 0, settled = 0;
   memset(res, 0, sizeof(*res));
   if (ctx == NULL || (ctx->sim = sim_new(seed)) == NULL) {
     free(ctx);
@@ -333,10 +343,16 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   for (i = 0; i < sc->nlines && err[0] == '\0'; i++) {
     const struct scn_line *ln = &sc->lines[i];
     lineno = ln->lineno;
-    if (scn_run_to(ctx, ln->at, err, sizeof(err)) != 0) break;
+    /* The engine was left idle at ctx->t by the line before: a line at the
+     * same instant need not poll it again first. */
+    if (!(settled && ln->at == ctx->t) && scn_run_to(ctx, ln->at, err, sizeof(err)) != 0) {
+      break;
+    }
+    settled = ln->ntoks == 0;
     if (ln->ntoks > 0 && scn_exec(ctx, ln, 0, err, sizeof(err)) != 0) break;
     /* Let the engine react at this same instant before the next line. */
-    if (scn_run_to(ctx, ctx->t, err, sizeof(err)) != 0) break;
+    if (!settled && scn_run_to(ctx, ctx->t, err, sizeof(err)) != 0) break;
+    settled = 1;
     if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
   }
   if (err[0] == '\0' && ctx->mgr_live) {
