@@ -2,7 +2,8 @@
 # What make test does with the fuzz targets: replays every corpus and
 # regression input with the gcc build and the ASan+UBSan build, then runs a
 # short deterministic fuzz of each target (-seed=1 -runs=N, new inputs kept
-# out of the corpus). One line per target and "N passed, N failed".
+# out of the corpus), and checks that no state carries over from one input
+# to the next (replay --twice). One line per check and "N passed, N failed".
 # Usage: ci/check-fuzz.sh BUILD_DIR [RUNS]
 set -u
 cd "$(dirname "$0")/.."
@@ -43,11 +44,33 @@ for t in $(make --no-print-directory -s print-fuzz-targets); do
       "$scratch/$t" "${inputs[@]}"
   fi
 done
+# Nothing carries over from one input to the next, which AFL++'s persistent
+# mode would show as instability: replay --twice runs each corpus input
+# twice in one process, and in both orders with its neighbour (A A B A B).
+# What the runs print must agree (a simulation's trace, MG_FUZZ_TRACE=1),
+# and so must the edge counts of the build on the libFuzzer objects
+# (fuzz-replay-cov); the gcc replay, which compares output only, stands in
+# when that does not build.
+carry_over() { # TARGET
+  local t=$1
+  local bin=$build/fuzz-replay-cov/$t
+  make --no-print-directory -s "$bin" BUILD="$build" >"$scratch/cov-build.log" 2>&1 || {
+    echo "no edge counters ($bin did not build): traces only"
+    bin=$build/fuzz-replay/$t
+  }
+  MG_FUZZ_TRACE=1 "$bin" --twice "fuzz/corpus/$t"
+}
+for t in $(make --no-print-directory -s print-fuzz-targets); do
+  [ -d "fuzz/corpus/$t" ] || continue
+  check "$t: no carry-over between inputs (replay --twice)" carry_over "$t"
+done
+
 # AFL++ runs the same harness: a few seconds of afl-fuzz on one target,
-# from its corpus, must execute inputs (persistent mode) and save no crash.
+# from its corpus, with its CMPLOG build (-c), must execute inputs
+# (persistent mode) and save no crash.
 afl_smoke() {
   local t=http_response out=$scratch/afl
-  make --no-print-directory -s "$build/afl/$t" BUILD="$build" || return 1
+  make --no-print-directory -s "$build/afl/$t" "$build/afl-cmplog/$t" BUILD="$build" || return 1
   # afl-fuzz insists on sanitizers that abort and do not symbolize; the
   # test run's own ASAN_OPTIONS say otherwise.
   ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0 \
@@ -55,7 +78,7 @@ afl_smoke() {
     AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
     AFL_NO_AFFINITY=1 AFL_QUIET=1 \
     afl-fuzz -V 5 -i "fuzz/corpus/$t" -o "$out" -x fuzz/dict/http.dict \
-    -- "$build/afl/$t" >"$scratch/afl.log" 2>&1 || { tail -5 "$scratch/afl.log"; return 1; }
+    -c "$build/afl-cmplog/$t" -- "$build/afl/$t" >"$scratch/afl.log" 2>&1 || { tail -5 "$scratch/afl.log"; return 1; }
   grep -E '^(execs_done|saved_crashes|unique_crashes|execs_per_sec)' \
     "$out/default/fuzzer_stats"
   # saved_crashes since AFL++ 4.00, unique_crashes before: one must be 0.

@@ -2,7 +2,8 @@
 # Continuous fuzzing: builds the libFuzzer targets, fuzzes each for SECONDS
 # on every core, merges what is new into fuzz/corpus/TARGET (minimized),
 # files each crash, minimized, under fuzz/regress/TARGET, and prints the
-# runs, exec/s, coverage and corpus size per target. Exits non-zero if a
+# runs, exec/s, coverage and corpus size per target, then the three
+# slowest corpus inputs of each. Exits non-zero if a
 # crash was found.
 #
 # Usage: ci/fuzz.sh [SECONDS] [TARGET...]     (default 60 s, every target)
@@ -46,6 +47,7 @@ fit_budget() { # BIN CORPUS WORK
 }
 
 crashes=0
+slowest=""
 printf '%-14s %12s %9s %8s %8s %8s %s\n' target runs exec/s cov corpus new crashes
 for t in "${targets[@]}"; do
   bin=$build/fuzz/$t
@@ -101,6 +103,15 @@ for t in "${targets[@]}"; do
   crashes=$((crashes + found))
   printf '%-14s %12s %9s %8s %8s %8s %s\n' "$t" "${runs:-?}" "${execs:-?}" "${cov:-?}" \
     "$after" "$((after - before))" "$found"
+  # The corpus inputs that cost most (ASan build, one run each): one slow
+  # input pulls the whole target's rate down.
+  if make --no-print-directory -s "$build/fuzz-replay-asan/$t" >/dev/null 2>&1; then
+    "$build/fuzz-replay-asan/$t" --slowest 3 "$corpus" 2>/dev/null | sed 's/^/    /' >"$work/slow"
+    slowest="$slowest$(printf '%s:\n' "$t")$(cat "$work/slow")"$'\n'
+  fi
   rm -rf "$work"
 done
+if [ -n "$slowest" ]; then
+  printf '\nslowest corpus inputs (ASan replay):\n%s' "$slowest"
+fi
 [ "$crashes" -eq 0 ]

@@ -445,17 +445,47 @@ static int safe_path(const struct mg_str *uri, char *out, size_t len) {
   return 0;
 }
 
-/* The root's real path, remembered between requests: resolving it costs a
- * system call per path component, on every request otherwise. */
+/* Two caches spare system calls on every request: the root's real path
+ * (resolving it costs one per path component), and the files already
+ * proven to lie inside that root, by identity: device, inode and change
+ * time (a reused inode has a new one). A proof holds for the root it was
+ * made against only. */
+static _Thread_local char s_root[PATH_MAX], s_root_real[PATH_MAX];
+struct proven {
+  dev_t dev;
+  ino_t ino;
+  struct timespec ctim;
+};
+static _Thread_local struct proven s_proven[64];
+static _Thread_local unsigned s_proven_next;
+static _Thread_local unsigned long s_cache_epoch; /* mg_mgr_epoch() they hold */
+
+static void caches_forget(void) {
+  s_root[0] = '\0';
+  memset(s_proven, 0, sizeof(s_proven));
+  s_proven_next = 0;
+}
+
+/* The root's real path, from the cache when it is the same root. The
+ * caches last as long as one manager: a new one (mg_mgr_epoch) starts
+ * with them empty, since a relative root names another folder after a
+ * chdir, files change in between, and a run must not depend on what the
+ * process served before it (a simulation replays exactly; a fuzzer sees
+ * the same edges for the same input). */
 static int real_root(const char *root, char out[PATH_MAX]) {
-  static _Thread_local char last[PATH_MAX], last_real[PATH_MAX];
-  if (last[0] != '\0' && strcmp(last, root) == 0) {
-    memcpy(out, last_real, PATH_MAX);
+  unsigned long epoch = mg_mgr_epoch();
+  if (epoch != s_cache_epoch) {
+    s_cache_epoch = epoch;
+    caches_forget();
+  }
+  if (s_root[0] != '\0' && strcmp(s_root, root) == 0) {
+    memcpy(out, s_root_real, PATH_MAX);
     return 0;
   }
-  if (strlen(root) >= sizeof(last) || realpath(root, out) == NULL) return -1;
-  strcpy(last, root);
-  memcpy(last_real, out, PATH_MAX);
+  caches_forget(); /* another root: no proof made for the last one holds */
+  if (strlen(root) >= sizeof(s_root) || realpath(root, out) == NULL) return -1;
+  strcpy(s_root, root);
+  memcpy(s_root_real, out, PATH_MAX);
   return 0;
 }
 
@@ -464,17 +494,6 @@ static int inside(const char *real, const char *root) {
   return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
                                          (n > 0 && root[n - 1] == '/'));
 }
-
-/* Files already proven to lie inside the root, by identity: device, inode
- * and change time (a reused inode has a new one). Proving it again costs a
- * system call per path component, so the proof is remembered. */
-struct proven {
-  dev_t dev;
-  ino_t ino;
-  struct timespec ctim;
-};
-static _Thread_local struct proven s_proven[64];
-static _Thread_local unsigned s_proven_next;
 
 static int same_file(const struct proven *p, const struct stat *st) {
   return p->dev == st->st_dev && p->ino == st->st_ino &&

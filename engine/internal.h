@@ -34,6 +34,10 @@ void mg_mbuf_cut(struct mbuf *mb, size_t off, size_t n);
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);
 
+/* How many managers have started (mgr.c): caches that outlive a request
+ * compare it to forget what an earlier manager's run taught them. */
+unsigned long mg_mgr_epoch(void);
+
 /* Timers (timer.c). */
 double mg_timers_next_due(struct mg_mgr *mgr);
 void mg_timers_fire(struct mg_mgr *mgr, double now);

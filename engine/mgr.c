@@ -22,6 +22,11 @@
 
 /* The clock mg_time() reads: the main iface of the manager in use. */
 static struct mg_iface *_Atomic s_clock_iface;
+/* Counts the managers started. What the core remembers from one request to
+ * the next (http_static.c's caches) is kept for one manager's life only. */
+static _Atomic unsigned long s_mgr_epoch;
+
+unsigned long mg_mgr_epoch(void) { return s_mgr_epoch; }
 
 /* How long mg_mgr_free() keeps trying to deliver queued data. */
 #define MG_FREE_FLUSH_SECONDS 1.0
@@ -54,6 +59,7 @@ void mg_mgr_init_opt(struct mg_mgr *mgr, void *user_data,
                      struct mg_mgr_init_opts opts) {
   int i, n = 1 + (opts.num_ifaces > 0 ? opts.num_ifaces : 0);
   memset(mgr, 0, sizeof(*mgr));
+  s_mgr_epoch++;
   mgr->ctl[0] = mgr->ctl[1] = INVALID_SOCKET;
   mgr->user_data = user_data;
   mgr->nameserver = opts.nameserver;

@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (!big) {
         struct scn_result res;
         scn_run(sc, 1, &res);
+        /* MG_FUZZ_TRACE=1: the trace, for replay --twice to compare. */
+        if (scn_tracing && res.trace != NULL) fputs(res.trace, stdout);
         scn_result_free(&res);
       }
       scn_free(sc);

@@ -39,6 +39,7 @@ int udp_echo_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
   }
   if (mgr == NULL) return 0;
   s_quiet = 1;
+  s_count = 0; /* each scenario run counts its own datagrams */
   if (mg_bind(mgr, argv[0], ev_handler) == NULL) {
     snprintf(err, errlen, "cannot listen on %s", argv[0]);
     return -1;
