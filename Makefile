@@ -255,17 +255,19 @@ test-browser: all
 check-core: $(LIB_obj)
 	@bash ci/check-core.sh $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(CORE)))
 
+# -MMD adds the headers to $^ on a rebuild: they are not link inputs.
 $(BUILD)/bench/sim_bench: bench/sim_bench.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(OPT) $(filter-out %.h,$^) $(LDLIBS) -o $@
 $(BUILD)/bench/send_path_bench: bench/send_path_bench.c $(SIMLIB_obj) $(LIB_obj)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(OPT) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/mgsim fuzz afl afl-cmplog
+bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/bench/send_path_bench $(BUILD)/mgsim \
+       fuzz afl afl-cmplog
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
-	@$(MAKE) --no-print-directory $(BUILD)/bench/send_path_bench && $(BUILD)/bench/send_path_bench
+	@$(BUILD)/bench/send_path_bench
 	@bash bench/run_http_bench.sh $(BUILD)
 	@bash bench/run_fuzz_bench.sh $(BUILD)
 
