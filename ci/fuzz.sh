@@ -18,7 +18,7 @@ if [ "${#targets[@]}" -eq 0 ]; then
   read -r -a targets <<<"$(make --no-print-directory -s print-fuzz-targets)"
 fi
 cores=${FUZZ_JOBS:-$(nproc)}
-make --no-print-directory -s -j"$cores" "${targets[@]/#/$build/fuzz/}" >/dev/null || exit 2
+make --no-print-directory -s -j"$cores" BUILD="$build" "${targets[@]/#/$build/fuzz/}" >/dev/null || exit 2
 
 dict_for() {
   case $1 in
@@ -31,19 +31,25 @@ dict_for() {
 # The committed corpus of a target stays under 512 KiB (make test checks
 # it). Over that, it is rebuilt from the fewest inputs that reach every
 # edge (-use_counters=0), plus the inputs under 1000 bytes that add hit-count
-# features: every edge stays covered, and most of the variety.
+# features if they fit too: every edge stays covered, and most of the variety.
+dir_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 fit_budget() { # BIN CORPUS WORK
-  local bin=$1 corpus=$2 work=$3 bytes
-  bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
-  [ "$bytes" -le $((512 * 1024)) ] && return 0
-  mkdir -p "$work/fit" "$work/small"
+  local bin=$1 corpus=$2 work=$3 bytes budget=$((512 * 1024))
+  bytes=$(dir_bytes "$corpus")
+  [ "$bytes" -le "$budget" ] && return 0
+  mkdir -p "$work/fit" "$work/small" "$work/fit+small"
   "$bin" -merge=1 -use_counters=0 "$work/fit" "$corpus" >"$work/fit.log" 2>&1 || return 0
+  cp "$work/fit"/* "$work/fit+small/"
   find "$corpus" -type f -size -1000c -exec cp {} "$work/small/" \;
-  "$bin" -merge=1 "$work/fit" "$work/small" >>"$work/fit.log" 2>&1 || return 0
+  "$bin" -merge=1 "$work/fit+small" "$work/small" >>"$work/fit.log" 2>&1 || return 0
+  if [ "$(dir_bytes "$work/fit+small")" -le "$budget" ]; then
+    rm -rf "$work/fit"
+    mv "$work/fit+small" "$work/fit"
+  fi
   rm -f "$corpus"/*
   cp "$work/fit"/* "$corpus/"
   echo "  $(basename "$corpus"): corpus over 512 KiB ($bytes bytes), refitted to" \
-    "$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}') bytes"
+    "$(dir_bytes "$corpus") bytes"
 }
 
 crashes=0
@@ -105,9 +111,9 @@ for t in "${targets[@]}"; do
     "$after" "$((after - before))" "$found"
   # The corpus inputs that cost most (ASan build, one run each): one slow
   # input pulls the whole target's rate down.
-  if make --no-print-directory -s "$build/fuzz-replay-asan/$t" >/dev/null 2>&1; then
+  if make --no-print-directory -s BUILD="$build" "$build/fuzz-replay-asan/$t" >/dev/null 2>&1; then
     "$build/fuzz-replay-asan/$t" --slowest 3 "$corpus" 2>/dev/null | sed 's/^/    /' >"$work/slow"
-    slowest="$slowest$(printf '%s:\n' "$t")$(cat "$work/slow")"$'\n'
+    slowest="$slowest$t:"$'\n'"$(cat "$work/slow")"$'\n'
   fi
   rm -rf "$work"
 done
