@@ -41,33 +41,103 @@ static enum step fail(struct http_head *h, int status, const char *reason) {
 
 /* ---- character classes ------------------------------------------------ */
 
-/* RFC 9110 tchar: what methods, header names and codings are made of. */
-static int is_tchar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return 1;
-  }
-  return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/*
+ * One table lookup per byte instead of a chain of comparisons: the scans
+ * below run over every byte of a head, and a table also keeps the classes
+ * in one place where they can be read side by side.
+ */
+enum {
+  CC_TCHAR = 1,  /* RFC 9110 tchar: methods, header names, codings */
+  CC_VCHAR = 2,  /* visible ASCII 0x21-0x7e: the request target and version;
+                    bytes >= 0x80 are left out on purpose, a target must
+                    arrive percent-encoded */
+  CC_FIELD = 4,  /* what a field value or reason phrase may hold: HTAB, SP,
+                    VCHAR and obs-text (0x80-0xff, which RFC 9110 still
+                    allows in values) */
+  CC_DIGIT = 8,  /* 0-9 */
+  CC_OWS = 16,   /* SP and HTAB */
+  CC_ALPHA = 32, /* A-Z and a-z */
+  CC_COMMA = 64  /* the list separator */
+};
 
-/* Visible ASCII: the request target and the version. Bytes >= 0x80 are
- * left out on purpose: a target must arrive percent-encoded. */
-static int is_vchar(unsigned char c) {
-  return c >= 0x21 && c <= 0x7e;
-}
+static const unsigned char char_class[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  20, 0,  0,  0,  0,  0,  0,  /* 00 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 10 */
+    20, 7,  6,  7,  7,  7,  7,  7,  6,  6,  7,  7,  70, 7,  7,  6,  /* 20 */
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 6,  6,  6,  6,  6,  6,  /* 30 */
+    6,  39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, /* 40 */
+    39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 6,  6,  6,  7,  7,  /* 50 */
+    7,  39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, /* 60 */
+    39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 6,  7,  6,  7,  0,  /* 70 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 80 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 90 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* a0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* b0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* c0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* d0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* e0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* f0 */
+};
 
-/* What a field value or reason phrase may hold: HTAB, SP, VCHAR and
- * obs-text (0x80-0xff, which RFC 9110 still allows in values). */
-static int is_field_char(unsigned char c) {
-  return c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7f);
+static int is_class(unsigned char c, int cls) {
+  return (char_class[c] & cls) != 0;
 }
 
 static int is_digit(unsigned char c) {
-  return c >= '0' && c <= '9';
+  return is_class(c, CC_DIGIT);
 }
 
 static int is_ows(unsigned char c) {
-  return c == ' ' || c == '\t';
+  return is_class(c, CC_OWS);
+}
+
+static int is_alpha(unsigned char c) {
+  return is_class(c, CC_ALPHA);
+}
+
+/*
+ * Eight bytes at a time, word tricks find a byte that may end a run of
+ * field characters or of VCHARs; the table then settles each byte of the
+ * word that has one. Field values and request targets are most of a head,
+ * and almost all of their words have no such byte.
+ *
+ * A byte of w below n (n <= 0x80) sets the top bit of its lane in
+ * (w - ONES * n) & ~w & HIGHS, and that expression is zero when there is
+ * none: a borrow can only run on from a lane that already tested true.
+ */
+#define ONES ((uint64_t) 0x0101010101010101u)
+#define HIGHS ((uint64_t) 0x8080808080808080u)
+
+static uint64_t any_below(uint64_t w, unsigned n) {
+  return (w - ONES * n) & ~w & HIGHS;
+}
+
+/* Nonzero when a byte of w may not be a field character (a control
+ * character or DEL; HTAB too, which the table then lets through). */
+static uint64_t field_stop(uint64_t w) {
+  return any_below(w, 0x20) | any_below(w ^ (ONES * 0x7f), 1);
+}
+
+/* Nonzero when a byte of w may not be a VCHAR. */
+static uint64_t vchar_stop(uint64_t w) {
+  return any_below(w, 0x21) | any_below(w ^ (ONES * 0x7f), 1) | (w & HIGHS);
+}
+
+/* Where the run of class cls bytes that starts at s[i] ends: the first
+ * index in [i, end) holding another byte, or end. */
+static size_t span(const char *s, size_t i, size_t end, int cls) {
+  const unsigned char *p = (const unsigned char *) s + i;
+  const unsigned char *e = (const unsigned char *) s + end;
+  if (cls == CC_FIELD || cls == CC_VCHAR) {
+    uint64_t w;
+    while (e - p >= 8) {
+      memcpy(&w, p, sizeof(w));
+      if ((cls == CC_FIELD ? field_stop(w) : vchar_stop(w)) != 0) break;
+      p += 8;
+    }
+  }
+  while (p < e && (char_class[*p] & cls) != 0) p++;
+  return (size_t) (p - (const unsigned char *) s);
 }
 
 static int hex_digit(unsigned char c) {
@@ -88,17 +158,13 @@ static struct mg_str trim_ows(const char *p, size_t len) {
   return mg_mk_str_n(p, len);
 }
 
+/* The lengths first: most names a head is checked against differ in it. */
 static int str_ieq(struct mg_str s, const char *lit) {
-  return mg_vcasecmp(&s, lit) == 0;
+  return s.len == strlen(lit) && mg_vcasecmp(&s, lit) == 0;
 }
 
 static int is_token(struct mg_str s) {
-  size_t i;
-  if (s.len == 0) return 0;
-  for (i = 0; i < s.len; i++) {
-    if (!is_tchar((unsigned char) s.p[i])) return 0;
-  }
-  return 1;
+  return s.len > 0 && span(s.p, 0, s.len, CC_TCHAR) == s.len;
 }
 
 /*
@@ -112,18 +178,32 @@ struct list_iter {
 };
 
 static int list_next(struct list_iter *it, struct mg_str *elem) {
-  size_t start = it->pos, end = start;
+  size_t start = it->pos, end = it->list.len;
+  const char *comma;
   if (start > it->list.len) return 0;
-  while (end < it->list.len && it->list.p[end] != ',') end++;
+  if (start < end) {
+    comma = (const char *) memchr(it->list.p + start, ',', end - start);
+    if (comma != NULL) end = (size_t) (comma - it->list.p);
+  }
   it->pos = end + 1; /* past the comma; past the end after the last one */
   *elem = trim_ows(it->list.p + start, end - start);
   return 1;
 }
 
+/* The next element that is not empty, for the lists whose empty elements
+ * are ignored: a run of commas and OWS between two elements is passed over
+ * at once. */
+static int list_next_nonempty(struct list_iter *it, struct mg_str *elem) {
+  if (it->pos < it->list.len) {
+    it->pos = span(it->list.p, it->pos, it->list.len, CC_OWS | CC_COMMA);
+  }
+  return it->pos < it->list.len && list_next(it, elem);
+}
+
 static int list_has(struct mg_str list, const char *token) {
   struct list_iter it = {list, 0};
   struct mg_str e;
-  while (list_next(&it, &e)) {
+  while (list_next_nonempty(&it, &e)) {
     if (str_ieq(e, token)) return 1;
   }
   return 0;
@@ -160,10 +240,6 @@ static enum step check_version(struct mg_str v, struct http_head *h) {
     return fail(h, 505, "HTTP version not supported");
   }
   return fail(h, 400, "bad HTTP version");
-}
-
-static int is_alpha(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /* RFC 9112 section 3.2: a target is in origin-form ("/path?query"),
@@ -221,15 +297,16 @@ static enum step parse_request_line(struct scan *sc, size_t max_uri,
   struct mg_str version;
   enum step r;
 
-  while (i < sc->lim && is_tchar((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_TCHAR);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != ' ' || i == start) return fail(h, 400, "bad method");
   hm->method = mg_mk_str_n(s + start, i - start);
 
+  /* Looking one byte past max_uri is enough to know the target is too
+   * long, however much more of it there is. */
   start = ++i;
-  while (i < sc->lim && is_vchar((unsigned char) s[i])) {
-    if (++i - start > max_uri) return fail(h, 414, "URI too long");
-  }
+  i = span(s, i, sc->lim - i > max_uri ? i + max_uri + 1 : sc->lim, CC_VCHAR);
+  if (i - start > max_uri) return fail(h, 414, "URI too long");
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != ' ' || i == start ||
       !target_form_ok(hm->method, mg_mk_str_n(s + start, i - start))) {
@@ -238,7 +315,7 @@ static enum step parse_request_line(struct scan *sc, size_t max_uri,
   split_target(mg_mk_str_n(s + start, i - start), hm);
 
   start = ++i;
-  while (i < sc->lim && is_vchar((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_VCHAR);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != '\r' && s[i] != '\n') return fail(h, 400, "bad request line");
   version = mg_mk_str_n(s + start, i - start);
@@ -261,7 +338,7 @@ static enum step parse_status_line(struct scan *sc, struct http_message *hm,
   int code = 0;
   enum step r;
 
-  while (i < sc->lim && is_vchar((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_VCHAR);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != ' ') return fail(h, 400, "bad status line");
   version = mg_mk_str_n(s + start, i - start);
@@ -283,7 +360,7 @@ static enum step parse_status_line(struct scan *sc, struct http_message *hm,
   if (s[i] == ' ') i++;
   else if (s[i] != '\r' && s[i] != '\n') return fail(h, 400, "bad status");
   start = i;
-  while (i < sc->lim && is_field_char((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_FIELD);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != '\r' && s[i] != '\n') return fail(h, 400, "bad reason phrase");
   hm->resp_status_msg = mg_mk_str_n(s + start, i - start);
@@ -318,7 +395,7 @@ static enum step parse_field(struct scan *sc, int count,
   if (is_ows((unsigned char) s[i])) return fail(h, 400, "obs-fold");
   if (count == MG_MAX_HTTP_HEADERS) return fail(h, 431, "too many headers");
 
-  while (i < sc->lim && is_tchar((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_TCHAR);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != ':') {
     /* "Name : v" must be refused (RFC 9112 section 5.1): some parsers
@@ -331,10 +408,9 @@ static enum step parse_field(struct scan *sc, int count,
   if (i == start) return fail(h, 400, "empty header name");
   name = mg_mk_str_n(s + start, i - start);
 
-  i++;
-  while (i < sc->lim && is_ows((unsigned char) s[i])) i++;
+  i = span(s, i + 1, sc->lim, CC_OWS);
   start = i;
-  while (i < sc->lim && is_field_char((unsigned char) s[i])) i++;
+  i = span(s, i, sc->lim, CC_FIELD);
   if (i == sc->lim) return STEP_MORE;
   if (s[i] != '\r' && s[i] != '\n') {
     return fail(h, 400, "control character in header value");
@@ -406,10 +482,9 @@ static enum step note_codings(struct mg_str value, struct framing *f,
   struct list_iter it = {value, 0};
   struct mg_str e;
   f->have_te = 1;
-  while (list_next(&it, &e)) {
+  while (list_next_nonempty(&it, &e)) { /* empty elements are ignored */
     const char *semi;
     struct mg_str coding;
-    if (e.len == 0) continue; /* empty list elements are ignored */
     semi = mg_strchr(e, ';');
     coding = semi == NULL ? e
                           : trim_ows(e.p, (size_t) (semi - e.p));
@@ -435,9 +510,14 @@ static enum step note_header(struct mg_str name, struct mg_str value,
   if (str_ieq(name, "Host")) {
     f->hosts++;
   } else if (str_ieq(name, "Connection")) {
-    f->conn_close |= list_has(value, "close");
-    f->conn_keep_alive |= list_has(value, "keep-alive");
-    f->conn_upgrade |= list_has(value, "upgrade");
+    /* One walk over the list for the three options. */
+    struct list_iter it = {value, 0};
+    struct mg_str e;
+    while (list_next_nonempty(&it, &e)) {
+      f->conn_close |= str_ieq(e, "close");
+      f->conn_keep_alive |= str_ieq(e, "keep-alive");
+      f->conn_upgrade |= str_ieq(e, "upgrade");
+    }
   } else if (str_ieq(name, "Upgrade")) {
     f->upgrade_websocket |= list_has(value, "websocket");
   }
@@ -624,7 +704,7 @@ static int expect_crlf(const char *s, size_t n, size_t i) {
 /* Skips to the CRLF ending a line whose bytes may only be field characters
  * (a chunk extension or a trailer value). *end gets the CR's position. */
 static int skip_to_crlf(const char *s, size_t n, size_t i, size_t *end) {
-  while (i < n && is_field_char((unsigned char) s[i])) i++;
+  i = span(s, i, n, CC_FIELD);
   *end = i;
   return expect_crlf(s, n, i);
 }
@@ -643,7 +723,7 @@ static int parse_trailers(const char *s, size_t n, size_t i, size_t *total) {
     }
     /* An obs-fold line starts with whitespace, which is no name: refused
      * below like any other line without a proper "name:". */
-    while (i < n && is_tchar((unsigned char) s[i])) i++;
+    i = span(s, i, n, CC_TCHAR);
     if (i >= n) return 0;
     if (s[i] != ':' || i == start) return -1;
     r = skip_to_crlf(s, n, i + 1, &end);
@@ -670,7 +750,7 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
   /* Whitespace may follow the size: RFC 9112 allows it before a ';' (BWS)
    * and some senders pad the line with it; either way it cannot change the
    * size read. Then chunk extensions, skipped up to the CRLF. */
-  while (i < n && is_ows((unsigned char) s[i])) i++;
+  i = span(s, i, n, CC_OWS);
   if (i >= n) return 0;
   if (s[i] == ';') {
     r = skip_to_crlf(s, n, i + 1, &end);

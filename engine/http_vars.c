@@ -78,15 +78,35 @@ static int is_param_sep(char c) {
   return c == ' ' || c == '\t' || c == ',' || c == ';';
 }
 
-static int is_ws(char c) {
-  return c == ' ' || c == '\t';
-}
-
 /* Values may be quoted with '"' (RFC 9110 quoted-string) or, as Mongoose 6
  * and some senders allow, with '\''; either way a backslash takes the next
  * byte literally. */
 static int is_quote(char c) {
   return c == '"' || c == '\'';
+}
+
+/* The classes find_param scans by, one table lookup per byte. */
+enum { PC_SEP = 1, PC_WS = 2, PC_EQ = 4 };
+
+static const unsigned char param_class[256] = {
+    ['\t'] = PC_SEP | PC_WS, [' '] = PC_SEP | PC_WS, [','] = PC_SEP,
+    [';'] = PC_SEP,          ['='] = PC_EQ};
+
+/* From p[i], past the bytes whose class has a bit of cls; returns where
+ * they end (len at the latest). */
+static size_t skip_class(const char *p, size_t i, size_t len, int cls) {
+  const unsigned char *q = (const unsigned char *) p + i;
+  const unsigned char *e = (const unsigned char *) p + len;
+  while (q < e && (param_class[*q] & cls) != 0) q++;
+  return (size_t) (q - (const unsigned char *) p);
+}
+
+/* From p[i], up to the first byte whose class has a bit of cls. */
+static size_t skip_to_class(const char *p, size_t i, size_t len, int cls) {
+  const unsigned char *q = (const unsigned char *) p + i;
+  const unsigned char *e = (const unsigned char *) p + len;
+  while (q < e && (param_class[*q] & cls) == 0) q++;
+  return (size_t) (q - (const unsigned char *) p);
 }
 
 /*
@@ -124,37 +144,37 @@ static long scan_value(const char *p, size_t len, char *out) {
  */
 static const char *find_param(const struct mg_str *hdr, const char *var_name,
                               size_t *rest) {
-  size_t i = 0, name_len;
+  size_t i = 0, name_len, len;
   const char *p;
   if (hdr == NULL || hdr->p == NULL || var_name == NULL) return NULL;
   name_len = strlen(var_name);
   p = hdr->p;
+  len = hdr->len;
 
-  while (i < hdr->len) {
+  while (i < len) {
     size_t start, end;
-    while (i < hdr->len && is_param_sep(p[i])) i++;
+    i = skip_class(p, i, len, PC_SEP);
     start = i;
-    while (i < hdr->len && !is_param_sep(p[i]) && p[i] != '=') i++;
+    i = skip_to_class(p, i, len, PC_SEP | PC_EQ);
     end = i;
-    while (i < hdr->len && is_ws(p[i])) i++;
-    if (i == hdr->len || p[i] != '=') continue; /* a bare word */
-    i++;
-    while (i < hdr->len && is_ws(p[i])) i++;
+    i = skip_class(p, i, len, PC_WS);
+    if (i == len || p[i] != '=') continue; /* a bare word */
+    i = skip_class(p, i + 1, len, PC_WS);
 
     if (end > start && end - start == name_len &&
         memcmp(p + start, var_name, name_len) == 0) {
-      *rest = hdr->len - i;
+      *rest = len - i;
       return p + i;
     }
     /* Skip the other parameter's value. */
-    if (i < hdr->len && is_quote(p[i])) {
+    if (i < len && is_quote(p[i])) {
       char quote = p[i];
-      for (i++; i < hdr->len && p[i] != quote; i++) {
+      for (i++; i < len && p[i] != quote; i++) {
         if (p[i] == '\\') i++;
       }
       i++; /* the closing quote (or past the end) */
     } else {
-      while (i < hdr->len && !is_param_sep(p[i])) i++;
+      i = skip_to_class(p, i, len, PC_SEP);
     }
   }
   return NULL;

@@ -36,12 +36,18 @@ static int is_tchar(unsigned char c) {
 }
 
 /* A Content-Disposition parameter into out (MG_MP_NAME_MAX bytes): 0, or -1
- * when it is too long, as a cut-off file name would be worse than none. */
+ * when it is too long, as a cut-off file name would be worse than none. A
+ * parameter is never longer than the value holding it, so a short value
+ * is parsed straight into out. */
 static int disposition_param(struct mg_str value, const char *name, char *out) {
-  char *tmp = (char *) malloc(value.len + 1);
+  char *tmp;
   int n;
   out[0] = '\0';
-  if (tmp == NULL) return -1;
+  if (value.len < MG_MP_NAME_MAX) {
+    mg_http_parse_header(&value, name, out, MG_MP_NAME_MAX);
+    return 0;
+  }
+  if ((tmp = (char *) malloc(value.len + 1)) == NULL) return -1;
   n = mg_http_parse_header(&value, name, tmp, value.len + 1);
   if (n >= MG_MP_NAME_MAX) {
     free(tmp);
@@ -83,11 +89,16 @@ static int parse_part_headers(struct mg_mp_parser *p, const char *s, size_t n) {
   return 0;
 }
 
-/* How many bytes at the end of buf[0..n) could begin a delimiter. */
+/* How many bytes at the end of buf[0..n) could begin a delimiter. Only a
+ * CR can start one, and the earliest CR that does gives the longest tail,
+ * which is the one kept. */
 static size_t keep_back(const struct mg_mp_parser *p, const char *buf, size_t n) {
   size_t k = n < p->dlen - 1 ? n : p->dlen - 1;
-  for (; k > 0; k--) {
-    if (memcmp(buf + n - k, p->delim, k) == 0) return k;
+  const char *at = buf + n - k, *end = buf + n;
+  if (k == 0) return 0;
+  while ((at = (const char *) memchr(at, '\r', (size_t) (end - at))) != NULL) {
+    if (memcmp(at, p->delim, (size_t) (end - at)) == 0) return (size_t) (end - at);
+    at++;
   }
   return 0;
 }
@@ -139,7 +150,9 @@ size_t mg_mp_step(struct mg_mp_parser *p, const char *buf, size_t n, int complet
         p->state = MP_EPILOGUE;
         return 2;
       }
-      for (w = 0; w < n && (buf[w] == ' ' || buf[w] == '\t'); w++) {
+      /* One blank past the allowance is enough to refuse the padding. */
+      for (w = 0; w < n && w <= MP_MAX_PADDING && (buf[w] == ' ' || buf[w] == '\t');
+           w++) {
       }
       if (w > MP_MAX_PADDING) return step_error(p, what);
       if (n < w + 2) {

@@ -30,14 +30,21 @@ static int ascii_space(int c) {
  */
 static int compare(const char *a, size_t alen, const char *b, size_t blen,
                    int fold) {
-  size_t i, n = alen < blen ? alen : blen;
-  for (i = 0; i < n; i++) {
-    int ca = (unsigned char) a[i], cb = (unsigned char) b[i];
-    if (fold) {
-      ca = ascii_lower(ca);
-      cb = ascii_lower(cb);
+  size_t n = alen < blen ? alen : blen;
+  if (n > 0 && !fold) {
+    /* memcmp orders by the first differing byte as unsigned char too. */
+    int r = memcmp(a, b, n);
+    if (r != 0) return r < 0 ? -1 : 1;
+  } else if (n > 0) {
+    const unsigned char *pa = (const unsigned char *) a, *end = pa + n;
+    const unsigned char *pb = (const unsigned char *) b;
+    for (; pa < end; pa++, pb++) {
+      /* Equal bytes are equal either way: fold only where they differ. */
+      if (*pa != *pb) {
+        int ca = ascii_lower(*pa), cb = ascii_lower(*pb);
+        if (ca != cb) return ca < cb ? -1 : 1;
+      }
     }
-    if (ca != cb) return ca < cb ? -1 : 1;
   }
   if (alen == blen) return 0;
   return alen < blen ? -1 : 1;
@@ -88,14 +95,18 @@ int mg_str_starts_with(struct mg_str s, struct mg_str prefix) {
 /* As with strstr, an empty needle is found at the very start. */
 const char *mg_strstr(const struct mg_str haystack,
                       const struct mg_str needle) {
-  size_t i;
+  const char *p, *last;
   if (needle.len > haystack.len) return NULL;
   if (needle.len == 0) return haystack.p;
-  for (i = 0; i + needle.len <= haystack.len; i++) {
-    if (haystack.p[i] == needle.p[0] &&
-        memcmp(haystack.p + i, needle.p, needle.len) == 0) {
-      return haystack.p + i;
-    }
+  /* Candidates are where the first byte of the needle occurs, up to the
+   * last place the whole needle still fits. */
+  p = haystack.p;
+  last = haystack.p + (haystack.len - needle.len);
+  while ((p = (const char *) memchr(p, (unsigned char) needle.p[0],
+                                    (size_t) (last - p) + 1)) != NULL) {
+    if (memcmp(p, needle.p, needle.len) == 0) return p;
+    if (p == last) break;
+    p++;
   }
   return NULL;
 }

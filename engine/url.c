@@ -18,10 +18,23 @@ static int hex_value(unsigned char c) {
   return -1;
 }
 
+/* How many bytes from s on decode to themselves: those before the first
+ * '%' and, in a form, before the first '+'. */
+static int plain_run(const char *s, int n, int is_form_url_encoded) {
+  const char *stop = (const char *) memchr(s, '%', (size_t) n);
+  if (stop != NULL) n = (int) (stop - s);
+  if (is_form_url_encoded && n > 0 &&
+      (stop = (const char *) memchr(s, '+', (size_t) n)) != NULL) {
+    n = (int) (stop - s);
+  }
+  return n;
+}
+
 /*
  * Returns the decoded length, not counting the NUL written after it, or -1
  * when an escape is malformed or dst cannot hold the result and its NUL.
  * On failure dst still holds a NUL-terminated prefix whenever dst_len > 0.
+ * dst may be src itself: the output never runs ahead of the input.
  */
 int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
                   int is_form_url_encoded) {
@@ -29,9 +42,18 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
   if (dst_len <= 0) return -1;
   if (src_len < 0) src_len = 0;
   while (i < src_len) {
-    unsigned char c = (unsigned char) src[i];
+    /* Bytes that stand for themselves go over in one piece, as many as
+     * there is room for with the NUL. */
+    int run = plain_run(src + i, src_len - i, is_form_url_encoded);
+    if (run > dst_len - 1 - j) run = dst_len - 1 - j;
+    if (run > 0) {
+      memmove(dst + j, src + i, (size_t) run);
+      i += run;
+      j += run;
+    }
+    if (i == src_len) break;
     if (j + 1 >= dst_len) break; /* no room for this byte and the NUL */
-    if (c == '%') {
+    if (src[i] == '%') {
       int hi, lo;
       if (src_len - i < 3) break; /* never read past src_len */
       hi = hex_value((unsigned char) src[i + 1]);
@@ -39,8 +61,8 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
       if (hi < 0 || lo < 0) break;
       dst[j++] = (char) (hi << 4 | lo);
       i += 3;
-    } else {
-      dst[j++] = (is_form_url_encoded && c == '+') ? ' ' : (char) c;
+    } else { /* a '+' in a form */
+      dst[j++] = ' ';
       i++;
     }
   }
@@ -48,16 +70,21 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
   return i == src_len ? j : -1;
 }
 
-/* RFC 3986 unreserved characters never need escaping. */
-static int unreserved(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
+/* What becomes of each byte value when encoding. */
+enum { ENC_ESCAPE, ENC_KEEP, ENC_PLUS };
 
-static int passes_through(unsigned char c, const struct mg_str safe) {
-  return unreserved(c) || mg_strchr(safe, c) != NULL;
-}
+/* RFC 3986 unreserved characters never need escaping: ALPHA, DIGIT and
+ * "-._~" are ENC_KEEP (1) here, the rest ENC_ESCAPE. */
+static const unsigned char unreserved[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 30 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, /* 50 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, /* 70 */
+};
 
 /*
  * The result is allocated once at its exact size (a first pass counts the
@@ -69,24 +96,30 @@ struct mg_str mg_url_encode_opt(const struct mg_str src,
   const char *hex = (flags & MG_URL_ENCODE_F_UPPERCASE_HEX)
                         ? "0123456789ABCDEF"
                         : "0123456789abcdef";
-  int plus = (flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) != 0;
   struct mg_str r = MG_NULL_STR;
+  /* Unreserved and safe bytes are kept, a space may become '+', the rest
+   * is escaped: decided once per byte value, not per byte of src. */
+  unsigned char how[256];
   size_t i, n = 0;
   char *out;
 
   if (src.len > ((size_t) -1 - 1) / 3) return r;
+  memcpy(how, unreserved, sizeof(how));
+  for (i = 0; i < safe.len; i++) how[(unsigned char) safe.p[i]] = ENC_KEEP;
+  if ((flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) && how[' '] == ENC_ESCAPE) {
+    how[' '] = ENC_PLUS;
+  }
   for (i = 0; i < src.len; i++) {
-    unsigned char c = (unsigned char) src.p[i];
-    n += (passes_through(c, safe) || (plus && c == ' ')) ? 1 : 3;
+    n += how[(unsigned char) src.p[i]] == ENC_ESCAPE ? 3 : 1;
   }
   out = (char *) malloc(n + 1);
   if (out == NULL) return r;
 
   for (i = n = 0; i < src.len; i++) {
     unsigned char c = (unsigned char) src.p[i];
-    if (passes_through(c, safe)) {
+    if (how[c] == ENC_KEEP) {
       out[n++] = (char) c;
-    } else if (plus && c == ' ') {
+    } else if (how[c] == ENC_PLUS) {
       out[n++] = '+';
     } else {
       out[n++] = '%';
@@ -237,9 +270,11 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
   }
   while (i < len) {
     /* src[i] is the '/' before a segment. */
-    size_t start = i + 1, end = start, seg_len;
+    size_t start = i + 1, end = len, seg_len;
+    const char *slash = NULL;
     int last;
-    while (end < len && src[end] != '/') end++;
+    if (start < len) slash = (const char *) memchr(src + start, '/', len - start);
+    if (slash != NULL) end = (size_t) (slash - src);
     seg_len = end - start;
     last = end == len;
     if (seg_len == 1 && src[start] == '.') {

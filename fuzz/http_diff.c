@@ -1013,6 +1013,10 @@ static int rule_lenient_bare_cr(const struct ctx *c) {
 
 static int rule_on(const char *name);
 
+/* Whether the rules behind each chunk fix are enabled: looked up once, in
+ * LLVMFuzzerInitialize, since fix_chunk asks for every chunk it fixes. */
+static int fix_high_byte, fix_chunk_crlf, fix_chunk_size_line;
+
 /* The size token of the chunk at s[at]: hex digits and bytes 0x80-0xff. */
 static size_t size_token(const char *s, size_t n, size_t at, size_t *high) {
   size_t k = 0;
@@ -1035,7 +1039,7 @@ static int fix_chunk(char *buf, size_t *n, const struct ours *o) {
   size_t at = o->fault_pos, high, k, cr;
   k = size_token(buf, *n, o->fault_at, &high);
   if ((o->fault == CF_SIZE || o->fault == CF_SIZE_JUNK) && high > 0) {
-    if (!rule_on("http_parser-high-byte-hex-digit")) return 0;
+    if (!fix_high_byte) return 0;
     for (; k > 0; k--) {
       if ((unsigned char) buf[o->fault_at + k - 1] >= 0x80) {
         buf[o->fault_at + k - 1] = '0';
@@ -1045,17 +1049,17 @@ static int fix_chunk(char *buf, size_t *n, const struct ours *o) {
   }
   switch (o->fault) {
     case CF_SIZE_CR:
-      if (!rule_on("lenient-http_parser-chunk-crlf") || at + 1 >= *n) return 0;
+      if (!fix_chunk_crlf || at + 1 >= *n) return 0;
       buf[at + 1] = '\n';
       return 1;
     case CF_DATA_CRLF:
-      if (!rule_on("lenient-http_parser-chunk-crlf") || at + 2 > *n) return 0;
+      if (!fix_chunk_crlf || at + 2 > *n) return 0;
       buf[at] = '\r';
       buf[at + 1] = '\n';
       return 1;
     case CF_SIZE_JUNK:
     case CF_EXT:
-      if (!rule_on("lenient-http_parser-chunk-size-line")) return 0;
+      if (!fix_chunk_size_line) return 0;
       for (cr = at; cr < *n && buf[cr] != '\r'; cr++) {
       }
       if (cr == *n || cr == at) return 0;
@@ -1484,6 +1488,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   settings.on_body = on_body;
   settings.on_message_complete = on_message_complete;
   load_allowed(argc != NULL && *argc > 0 ? (*argv)[0] : NULL);
+  fix_high_byte = rule_on("http_parser-high-byte-hex-digit");
+  fix_chunk_crlf = rule_on("lenient-http_parser-chunk-crlf");
+  fix_chunk_size_line = rule_on("lenient-http_parser-chunk-size-line");
   /* The rules describe this version's behaviour. */
   if (http_parser_version() != 0x020904) {
     fprintf(stderr,
