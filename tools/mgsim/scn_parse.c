@@ -41,11 +41,11 @@ void scn_free(struct scn *sc) {
   free(sc);
 }
 
-/* n bytes from sc's blocks, aligned for any token; NULL: out of memory. */
+/* n bytes from sc's blocks, aligned for a token array; NULL: out of
+ * memory. (malloc aligns data[] at least as strictly as a struct tok.) */
 static void *block_alloc(struct scn *sc, size_t n) {
   struct scn_block *b = sc->blocks;
-  const size_t align = sizeof(long double) > sizeof(void *) ? sizeof(long double)
-                                                            : sizeof(void *);
+  const size_t align = _Alignof(struct tok);
   size_t at = b != NULL ? (b->used + align - 1) / align * align : 0;
   if (b == NULL || at + n > b->cap) {
     size_t cap = n > 8192 ? n : 8192;
