@@ -196,9 +196,11 @@ $(BUILD)/tests-poll/%: tests/%.c tests/testutil.h $(LIB_obj-asan-poll)
 # One source per target (fuzz/TARGET.c), built for libFuzzer, AFL++ and a
 # plain replay main (gcc, and gcc with ASan+UBSan).
 
+FUZZ_LINK = $(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(FUZZ_ENGINE) \
+            $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
 $(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(FUZZ_ENGINE) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(FUZZ_LINK)
 # The parser targets take the engine from an archive, so each binary holds
 # only the objects its target reaches: libFuzzer walks every coverage counter
 # after each input, and the whole object list (~21,700 counters) cost about
@@ -206,7 +208,7 @@ $(BUILD)/fuzz/%: fuzz/%.c $(call ALL_OBJS,obj-fuzz) $(FUZZ_HEADERS)
 # simulation targets keep the full list (they reach code only the apps name).
 $(addprefix $(BUILD)/fuzz/,$(PARSER_FUZZ_TARGETS)): $(BUILD)/fuzz/%: fuzz/%.c $(LIB_obj-fuzz) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(FUZZ_ENGINE) $(filter-out %.h,$^) $(LDLIBS) $(LDLIBS_$*) -o $@
+	$(FUZZ_LINK)
 $(BUILD)/afl/%: fuzz/%.c $(call ALL_OBJS,obj-afl) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(AFL_CC) $(CSTD) $(WARN) $(FUZZ_INC) $(FUZZ_SAN) $(filter-out %.h,$^) $(AFL_DRIVER) $(LDLIBS) $(LDLIBS_$*) -o $@

@@ -61,18 +61,4 @@ static inline void sim_target_run_scn(struct scn *sc, int must_pass) {
   scn_free(sc);
 }
 
-/* Runs the text; must_pass: a failed run aborts. */
-static inline void sim_target_run(const char *text, int must_pass) {
-  char err[1024];
-  struct scn *sc = scn_parse(text, strlen(text), s_scn_path, err, sizeof(err));
-  if (sc == NULL) {
-    if (must_pass) {
-      fprintf(stderr, "generated scenario does not parse: %s\n%s", err, text);
-      abort();
-    }
-    return;
-  }
-  sim_target_run_scn(sc, must_pass);
-}
-
 #endif

@@ -348,10 +348,12 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     if (!(settled && ln->at == ctx->t) && scn_run_to(ctx, ln->at, err, sizeof(err)) != 0) {
       break;
     }
-    settled = ln->ntoks == 0;
-    if (ln->ntoks > 0 && scn_exec(ctx, ln, 0, err, sizeof(err)) != 0) break;
-    /* Let the engine react at this same instant before the next line. */
-    if (!settled && scn_run_to(ctx, ctx->t, err, sizeof(err)) != 0) break;
+    /* A command, then the engine reacts at this same instant before the
+     * next line (a bare time has nothing to react to). */
+    if (ln->ntoks > 0 && (scn_exec(ctx, ln, 0, err, sizeof(err)) != 0 ||
+                          scn_run_to(ctx, ctx->t, err, sizeof(err)) != 0)) {
+      break;
+    }
     settled = 1;
     if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
   }
