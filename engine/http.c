@@ -171,7 +171,9 @@ static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
   if (pd->is_client) {
-    nc->err = EPROTO;
+    /* A reply too large to keep is not a malformed one: the handler can
+     * tell them apart (and stream with MG_F_DELETE_CHUNK next time). */
+    nc->err = status == 413 || status == 431 ? EMSGSIZE : EPROTO;
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
@@ -566,6 +568,27 @@ static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double 
   nc->proto_deadline = deadline;
 }
 
+/* A client's connection is closing. A reply that ends with the close is
+ * complete only if the server ended it (FIN): a reset, or a close of our
+ * own (a handler giving up, mg_mgr_free), leaves it cut, and a cut body
+ * must never pass for a whole one. A reply that had a length (or chunks)
+ * and was not all there is cut too: MG_EV_CLOSE sees nc->err EPIPE, unless
+ * the iface reported something more precise (ECONNRESET). */
+static void client_closed(struct mg_connection *nc, struct http_pd *pd) {
+  int cut = pd->state == HS_BODY || (pd->state == HS_HEAD && nc->recv_mbuf.len > 0);
+  if (!cut || !nc->peer_fin || nc->err != 0) return;
+  if (pd->state == HS_BODY && pd->head.body_kind == HTTP_BODY_UNTIL_CLOSE) {
+    size_t body = nc->recv_mbuf.len - (size_t) pd->head.header_len;
+    /* recv_mbuf may have moved since the head was parsed. */
+    mg_http_parse_head(nc->recv_mbuf.buf, nc->recv_mbuf.len, 0,
+                       pd->lim.max_header_bytes, pd->lim.max_uri_bytes, &pd->hm,
+                       &pd->head);
+    deliver(nc, pd, body, nc->recv_mbuf.len);
+    return;
+  }
+  nc->err = EPIPE;
+}
+
 /* ---- the handler ---------------------------------------------------------- */
 
 static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
@@ -590,15 +613,7 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
       }
       break;
     case MG_EV_CLOSE:
-      if (pd->is_client && pd->state == HS_BODY &&
-          pd->head.body_kind == HTTP_BODY_UNTIL_CLOSE) {
-        /* The close is what ends such a reply: deliver it first. */
-        size_t body = nc->recv_mbuf.len - (size_t) pd->head.header_len;
-        mg_http_parse_head(nc->recv_mbuf.buf, nc->recv_mbuf.len, 0,
-                           pd->lim.max_header_bytes, pd->lim.max_uri_bytes, &pd->hm,
-                           &pd->head);
-        deliver(nc, pd, body, nc->recv_mbuf.len);
-      }
+      if (pd->is_client) client_closed(nc, pd);
       if (pd->mp != NULL) mg_http_multipart_abort(nc, pd);
       /* The endpoint that served this connection sees its end too. */
       if (pd->last_endpoint != NULL && pd->last_endpoint != nc->handler) {

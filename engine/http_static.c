@@ -502,14 +502,23 @@ static int same_file(const struct proven *p, const struct stat *st) {
 
 /* Opens path if it is a regular file inside root, symlinks resolved. What is
  * checked is the file actually opened, so a path swapped between the check
- * and the open cannot slip through. NULL when it is not to be served. */
-static FILE *open_inside(const char *path, const char *root, struct stat *st) {
+ * and the open cannot slip through. NULL when it is not to be served;
+ * *denied then says whether it is a file inside the root that the server
+ * may not read (403 rather than 404: it exists, and the owner should know
+ * why it is not served). A file outside the root is never reported so. */
+static FILE *open_inside(const char *path, const char *root, struct stat *st,
+                         int *denied) {
   char real[PATH_MAX];
   struct stat rst;
   size_t i;
   FILE *fp;
+  *denied = 0;
   /* Only regular files are opened: opening a FIFO would block the loop. */
-  if (stat(path, st) != 0 || !S_ISREG(st->st_mode) || (fp = fopen(path, "rb")) == NULL) {
+  if (stat(path, st) != 0 || !S_ISREG(st->st_mode)) return NULL;
+  if ((fp = fopen(path, "rb")) == NULL) {
+    int e = errno;
+    *denied = (e == EACCES || e == EPERM) && realpath(path, real) != NULL &&
+              inside(real, root);
     return NULL;
   }
   if (fstat(fileno(fp), st) != 0 || !S_ISREG(st->st_mode)) {
@@ -589,7 +598,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   struct stat st;
   struct mg_str uri;
   FILE *fp;
-  int status;
+  int status, denied;
 
   if (!peer_allowed(nc, opts.ip_acl)) {
     mg_http_send_error_extra(nc, 403, NULL, extra);
@@ -621,9 +630,13 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     mg_http_send_error_extra(nc, 403, "digest authentication is not supported", extra);
     return;
   }
-  if ((fp = open_inside(path, root, &st)) != NULL) { /* the common case */
+  if ((fp = open_inside(path, root, &st, &denied)) != NULL) { /* the common case */
     serve_file(nc, hm, fp, &st, mime_for(path, opts.custom_mime_types), extra,
                opts.fixed_mtime);
+    return;
+  }
+  if (denied) {
+    mg_http_send_error_extra(nc, 403, NULL, extra);
     return;
   }
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
@@ -653,9 +666,15 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       char ipath[PATH_MAX * 2 + 64];
       struct stat ist;
       snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) name.len, name.p);
-      if (name.len > 0 && (fp = open_inside(ipath, root, &ist)) != NULL) {
+      if (name.len > 0 && (fp = open_inside(ipath, root, &ist, &denied)) != NULL) {
         serve_file(nc, hm, fp, &ist, mime_for(ipath, opts.custom_mime_types), extra,
                    opts.fixed_mtime);
+        return;
+      }
+      /* An index the server may not read is not a reason to list what it
+       * was there to hide. */
+      if (denied) {
+        mg_http_send_error_extra(nc, 403, NULL, extra);
         return;
       }
     }

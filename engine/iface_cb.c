@@ -123,7 +123,10 @@ void mg_if_peer_closed(struct mg_connection *nc, int err) {
     nc->err = err;
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   } else {
-    /* Orderly FIN: what is queued still goes out, then we close. */
+    /* Orderly FIN: what is queued still goes out, then we close. A
+     * protocol whose messages may end at the close (an HTTP reply without
+     * a length) needs to know the end was the peer's and not an accident. */
+    nc->peer_fin = 1;
     nc->flags |= MG_F_SEND_AND_CLOSE;
   }
 }

@@ -304,6 +304,7 @@ struct mg_connection {
   int pending_err;
   unsigned int closing : 1;    /* CLOSE delivered or being delivered */
   unsigned int outbound : 1;   /* made by mg_connect*, not accepted */
+  unsigned int peer_fin : 1;   /* the peer ended its side in order (FIN) */
 };
 
 struct mg_mgr_init_opts {

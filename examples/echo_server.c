@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mongoose.h"
 
@@ -35,7 +36,14 @@ int main(int argc, char *argv[]) {
   signal(SIGINT, on_signal);
   mg_mgr_init(&mgr, NULL);
   if (mg_bind_opt(&mgr, address, ev_handler, opts) == NULL) {
-    fprintf(stderr, "cannot listen on %s: %s\n", address, err);
+    /* The error string is one of Mongoose 6's fixed texts; the system's
+     * reason for a listener that failed to open is in errno. */
+    int e = errno;
+    if (err != NULL && strcmp(err, "failed to open listener") == 0) {
+      fprintf(stderr, "cannot listen on %s: %s: %s\n", address, err, strerror(e));
+    } else {
+      fprintf(stderr, "cannot listen on %s: %s\n", address, err);
+    }
     mg_mgr_free(&mgr);
     return 1;
   }

@@ -7,6 +7,9 @@
  *   - a reply's body streams as MG_EV_HTTP_CHUNK, every byte once, the
  *     completing piece included; MG_F_DELETE_CHUNK drops pieces, and
  *     MG_EV_HTTP_REPLY carries what is kept;
+ *   - a body kept beyond recv_mbuf_limit closes with EMSGSIZE, a reply cut
+ *     short by the server's FIN with EPIPE: neither is ever delivered as a
+ *     complete MG_EV_HTTP_REPLY;
  *   - mg_connect_http: URLs without a scheme, credentials in the URL, the
  *     error strings of bad URLs;
  *   - mg_connect_ws: a refused handshake reaches the handler as
@@ -59,7 +62,18 @@ static void handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev == f->set_protocol_at) mg_set_protocol_http_websocket(nc);
   switch (ev) {
     case MG_EV_CONNECT: log_add(f, "CONNECT(%d)", *(int *) ev_data); break;
-    case MG_EV_CLOSE: log_add(f, "CLOSE"); break;
+    case MG_EV_CLOSE:
+      /* why it closed, when something went wrong */
+      if (nc->err == 0) {
+        log_add(f, "CLOSE");
+      } else {
+        log_add(f, "CLOSE(%s)", nc->err == EMSGSIZE ? "EMSGSIZE"
+                                : nc->err == EPIPE  ? "EPIPE"
+                                : nc->err == EPROTO ? "EPROTO"
+                                : nc->err == ECONNRESET ? "ECONNRESET"
+                                                        : "other");
+      }
+      break;
     case MG_EV_HTTP_REPLY:
       body_text(hm, body, sizeof(body));
       log_add(f, "REPLY(%d,%s)", hm->resp_code, body);
@@ -233,7 +247,98 @@ static void test_kept_body_over_limit_closes(void **state) {
   memset(piece, 'z', sizeof(piece));
   for (i = 0; i < 4; i++) assert_int_equal(sim_peer_send(f->srv, piece, sizeof(piece)), 0);
   run_ms(f, 100);
-  assert_string_equal(f->log, "CONNECT(0) CLOSE");
+  assert_string_equal(f->log, "CONNECT(0) CLOSE(EMSGSIZE)");
+}
+
+/* The same for a body that ends with the close, and a chunked one: what
+ * fitted is never delivered as if it were the whole body. */
+static void test_kept_close_delimited_over_limit_closes(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_connection *nc = mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f",
+                                             NULL, NULL);
+  static char piece[4096];
+  int i;
+  assert_non_null(nc);
+  nc->recv_mbuf_limit = 8192;
+  server_got(f);
+  server_sends(f, "HTTP/1.1 200 OK\r\n\r\n");
+  memset(piece, 'z', sizeof(piece));
+  for (i = 0; i < 4; i++) assert_int_equal(sim_peer_send(f->srv, piece, sizeof(piece)), 0);
+  assert_int_equal(sim_peer_close(f->srv), 0);
+  run_ms(f, 100);
+  assert_string_equal(f->log, "CONNECT(0) CLOSE(EMSGSIZE)");
+}
+
+static void test_kept_chunked_over_limit_closes(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_connection *nc = mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f",
+                                             NULL, NULL);
+  static char piece[4096 + 16];
+  int i, n;
+  assert_non_null(nc);
+  nc->recv_mbuf_limit = 8192;
+  server_got(f);
+  server_sends(f, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  n = snprintf(piece, sizeof(piece), "1000\r\n");
+  memset(piece + n, 'z', 4096);
+  memcpy(piece + n + 4096, "\r\n", 2);
+  for (i = 0; i < 4; i++) {
+    assert_int_equal(sim_peer_send(f->srv, piece, (size_t) n + 4096 + 2), 0);
+  }
+  run_ms(f, 100);
+  assert_string_equal(f->log, "CONNECT(0) CLOSE(EMSGSIZE)");
+}
+
+/* ---- replies cut short ----------------------------------------------------- */
+
+/* Fewer bytes than Content-Length, then the server's FIN: no REPLY. */
+static void test_truncated_length_reply_is_not_delivered(void **state) {
+  struct fx *f = (struct fx *) *state;
+  assert_non_null(mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f", NULL,
+                                  NULL));
+  server_got(f);
+  server_sends(f, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+  assert_int_equal(sim_peer_close(f->srv), 0);
+  run_ms(f, 10);
+  assert_string_equal(f->log, "CONNECT(0) CHUNK(abc) CLOSE(EPIPE)");
+}
+
+/* A chunked reply without its last chunk. */
+static void test_truncated_chunked_reply_is_not_delivered(void **state) {
+  struct fx *f = (struct fx *) *state;
+  assert_non_null(mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f", NULL,
+                                  NULL));
+  server_got(f);
+  server_sends(f, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+  assert_int_equal(sim_peer_close(f->srv), 0);
+  run_ms(f, 10);
+  assert_string_equal(f->log, "CONNECT(0) CHUNK(abc) CLOSE(EPIPE)");
+}
+
+/* A reply that ends with the close ends only with the server's FIN: when
+ * the client closes first (a handler giving up), what came is not it. */
+static void test_own_close_cuts_close_delimited_reply(void **state) {
+  struct fx *f = (struct fx *) *state;
+  struct mg_connection *nc = mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f",
+                                             NULL, NULL);
+  assert_non_null(nc);
+  server_got(f);
+  server_sends(f, "HTTP/1.0 200 OK\r\n\r\nab");
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  run_ms(f, 10);
+  assert_string_equal(f->log, "CONNECT(0) CHUNK(ab) CLOSE");
+}
+
+/* Nor does a reset end it. */
+static void test_reset_cuts_close_delimited_reply(void **state) {
+  struct fx *f = (struct fx *) *state;
+  assert_non_null(mg_connect_http(&f->mgr, handler, "http://" PEER_SERVER_ADDR "/f", NULL,
+                                  NULL));
+  server_got(f);
+  server_sends(f, "HTTP/1.0 200 OK\r\n\r\nab");
+  assert_int_equal(sim_peer_reset(f->srv), 0);
+  run_ms(f, 10);
+  assert_string_equal(f->log, "CONNECT(0) CHUNK(ab) CLOSE(ECONNRESET)");
 }
 
 /* ---- mg_connect_http URLs ------------------------------------------------- */
@@ -307,6 +412,12 @@ int main(void) {
       T(test_delete_chunk_drops_streamed_pieces),
       T(test_big_download_with_delete_chunk),
       T(test_kept_body_over_limit_closes),
+      T(test_kept_close_delimited_over_limit_closes),
+      T(test_kept_chunked_over_limit_closes),
+      T(test_truncated_length_reply_is_not_delivered),
+      T(test_truncated_chunked_reply_is_not_delivered),
+      T(test_own_close_cuts_close_delimited_reply),
+      T(test_reset_cuts_close_delimited_reply),
       T(test_url_without_scheme_is_http),
       T(test_url_credentials_become_basic_auth),
       T(test_bad_urls_have_error_strings),

@@ -9,11 +9,15 @@
  *   rest_server ADDRESS
  *
  * Built with MG_EXAMPLE_APP it is the scenario app "rest ADDRESS" instead.
+ *
+ * The server's settings are the listener's user_data, which the connections
+ * it accepts inherit.
  */
 #include "mongoose.h"
 
-static int s_quiet; /* as a scenario app: the trace tells what happened */
-
+struct rest_settings {
+  int quiet; /* as a scenario app: the trace tells what happened */
+};
 
 static void handle_sum(struct mg_connection *nc, int ev, void *ev_data) {
   struct http_message *hm = (struct http_message *) ev_data;
@@ -52,11 +56,12 @@ static void handle_echo(struct mg_connection *nc, int ev, void *ev_data) {
 }
 
 static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  const struct rest_settings *settings = (const struct rest_settings *) nc->user_data;
   struct http_message *hm = (struct http_message *) ev_data;
 
   if (ev == MG_EV_HTTP_REQUEST) {
     static const char msg[] = "{\"error\": \"no such endpoint\"}";
-    if (!s_quiet) {
+    if (!settings->quiet) {
       printf("404 for %.*s %.*s\n", (int) hm->method.len, hm->method.p,
              (int) hm->uri.len, hm->uri.p);
       fflush(stdout);
@@ -68,8 +73,14 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
 }
 
 /* The listener: endpoints first, then the protocol, as many programs do. */
-static struct mg_connection *start(struct mg_mgr *mgr, const char *addr) {
-  struct mg_connection *nc = mg_bind(mgr, addr, ev_handler);
+static struct mg_connection *start(struct mg_mgr *mgr, const char *addr,
+                                   const struct rest_settings *settings) {
+  struct mg_bind_opts opts;
+  struct mg_connection *nc;
+
+  memset(&opts, 0, sizeof(opts));
+  opts.user_data = (void *) settings;
+  nc = mg_bind_opt(mgr, addr, ev_handler, opts);
   if (nc == NULL) return NULL;
   mg_register_http_endpoint(nc, "/api/v1/sum", handle_sum);
   mg_register_http_endpoint(nc, "/api/v1/echo", handle_echo);
@@ -78,6 +89,12 @@ static struct mg_connection *start(struct mg_mgr *mgr, const char *addr) {
 }
 
 #ifdef MG_EXAMPLE_APP
+/* Every app line gets the same settings, which nothing changes: one
+ * constant serves them all. (Allocated ones would have to be freed at the
+ * last close, and a WebSocket upgrade to an endpoint's path hands the
+ * connection, and its close, to that endpoint.) */
+static const struct rest_settings s_app_settings = {1};
+
 int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
                     size_t errlen);
 int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
@@ -87,8 +104,7 @@ int rest_server_app(struct mg_mgr *mgr, int argc, char **argv, char *err,
     return -1;
   }
   if (mgr == NULL) return 0;
-  s_quiet = 1;
-  if (start(mgr, argv[0]) == NULL) {
+  if (start(mgr, argv[0], &s_app_settings) == NULL) {
     snprintf(err, errlen, "cannot listen on %s", argv[0]);
     return -1;
   }
@@ -102,6 +118,7 @@ static void on_signal(int sig) { s_exit_flag = sig; }
 int main(int argc, char *argv[]) {
   struct mg_mgr mgr;
   struct mg_connection *nc;
+  struct rest_settings settings = {0};
   const char *addr = argc > 1 ? argv[1] : "127.0.0.1:8000";
 
   signal(SIGINT, on_signal);
@@ -109,7 +126,7 @@ int main(int argc, char *argv[]) {
   signal(SIGPIPE, SIG_IGN);
 
   mg_mgr_init(&mgr, NULL);
-  nc = start(&mgr, addr);
+  nc = start(&mgr, addr, &settings);
   if (nc == NULL) {
     fprintf(stderr, "Cannot bind to %s\n", addr);
     return EXIT_FAILURE;
