@@ -6,34 +6,38 @@
  * takes the first RECV of #2 after the last one matched. Events nobody
  * matched are allowed until "expect nothing" says otherwise.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scn_internal.h"
+#include "scn_regex.h"
 
-/* Stacked repetition operators ("a++", "a*{2}") are undefined in POSIX
- * EREs, and glibc's regcomp can need gigabytes for a run of them: such a
- * pattern is refused instead. */
-static int stacked_repetition(const char *re) {
-  size_t i;
-  int prev_rep = 0;
-  for (i = 0; re[i] != '\0'; i++) {
-    int rep = re[i] == '*' || re[i] == '+' || re[i] == '?' || re[i] == '{';
-    if (re[i] == '\\' && re[i + 1] != '\0') {
-      i++;
-      prev_rep = 0;
-      continue;
-    }
-    if (rep && prev_rep) return 1;
-    if (re[i] == '{') { /* the bound, to its '}' */
-      while (re[i] != '\0' && re[i] != '}') i++;
-      if (re[i] == '\0') break;
-    }
-    prev_rep = rep;
+/* A pattern from the scenario, compiled; a refused one (malformed, or over
+ * a limit of scn_regex.h) makes the line malformed. */
+static struct scn_re *compile_re(const struct tok *t, char *err, size_t errlen) {
+  struct scn_re *re;
+  char why[200], shown[300];
+  if (scn_re_compile(&re, t->s, t->len, why, sizeof(why)) != SCN_RE_OK) {
+    scn_re_quote(t->s, t->len, shown, sizeof(shown));
+    snprintf(err, errlen, "bad regular expression %s: %s", shown, why);
   }
-  return 0;
+  return re;
+}
+
+static const char s_over_budget[] =
+    "matching regular expressions took the run over its work bound; the scenario "
+    "asks for more simulated work than mgsim does (--max-work MILLIONS raises the limit)";
+
+/* 1 match, 0 none, -1 the run's matching budget is spent (the run then
+ * ends as at any other bound). */
+static int search(struct scn_ctx *ctx, struct scn_re *re, const char *s, size_t len,
+                  size_t *eo) {
+  int rc;
+  if (scn_max_work_millions == 0) return scn_re_search(re, s, len, NULL, eo);
+  rc = scn_re_search_budget(re, s, len, NULL, eo, &ctx->re_steps);
+  if (rc < 0) sim_stop(ctx->sim, "%s", s_over_budget);
+  return rc;
 }
 
 static int parse_ll(const struct tok *t, long long *out) {
@@ -221,7 +225,7 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     struct mbuf want;
     int used, rc = 0;
     mbuf_init(&want, 0);
-    used = scn_data(ctx->sc, t + 4, n - 4, &want, err, errlen);
+    used = scn_data(ctx->sc, t + 4, n - 4, dry ? NULL : &want, err, errlen);
     if (used < 0 || used + 4 != n) {
       mbuf_free(&want);
       if (used >= 0) FAIL("unexpected '%s' after the data", t[used + 4].s);
@@ -273,29 +277,21 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     return 0;
   }
   if (strcmp(what, "got-match") == 0) {
-    regex_t re;
-    regmatch_t m;
-    char *text;
-    int rc;
+    struct scn_re *re;
+    size_t eo = 0;
+    int rc = 0;
     if (n != 5 || t[4].type != T_STR) FAIL("usage: got-match \"REGEX\"");
-    if (stacked_repetition(t[4].s) || regcomp(&re, t[4].s, REG_EXTENDED) != 0) {
-      FAIL("bad regular expression");
+    if ((re = compile_re(&t[4], err, errlen)) == NULL) return -1;
+    if (!dry) {
+      /* All the unread bytes, NULs included; the match's end is POSIX
+       * leftmost-longest, and where the next check starts. */
+      rc = search(ctx, re, unread > 0 ? rx->buf + *cur : "", unread, &eo);
     }
-    if (dry) {
-      regfree(&re);
-      return 0;
-    }
-    if ((text = (char *) malloc(unread + 1)) == NULL) {
-      regfree(&re);
-      FAIL("out of memory");
-    }
-    if (unread > 0) memcpy(text, rx->buf + *cur, unread);
-    text[unread] = '\0';
-    rc = regexec(&re, text, 1, &m, 0);
-    regfree(&re);
-    free(text);
-    if (rc != 0) FAIL("peer %s: the %zu unread bytes do not match", t[2].s, unread);
-    *cur += (size_t) m.rm_eo;
+    scn_re_free(re);
+    if (dry) return 0;
+    if (rc < 0) FAIL("%s", s_over_budget);
+    if (rc == 0) FAIL("peer %s: the %zu unread bytes do not match", t[2].s, unread);
+    *cur += eo;
     return 0;
   }
   if (n != 4) FAIL("unexpected '%s'", t[4].s);
@@ -335,24 +331,24 @@ static int expect_order(struct scn_ctx *ctx, const struct tok *t, int n, int dry
   int i;
   if (n < 4) FAIL("usage: expect order \"REGEX\" \"REGEX\"...");
   for (i = 2; i < n; i++) {
-    regex_t re;
+    struct scn_re *re;
     int found = 0;
     if (t[i].type != T_STR) FAIL("expect order takes quoted regular expressions");
-    if (stacked_repetition(t[i].s) || regcomp(&re, t[i].s, REG_EXTENDED | REG_NOSUB) != 0) {
-      FAIL("bad regular expression \"%s\"", t[i].s);
-    }
+    if ((re = compile_re(&t[i], err, errlen)) == NULL) return -1;
+    /* Each line in place, however long: the matcher takes a length. */
     while (!dry && *line != '\0' && !found) {
       const char *nl = strchr(line, '\n');
       size_t len = nl != NULL ? (size_t) (nl - line) : strlen(line);
-      char buf[600];
-      snprintf(buf, sizeof(buf), "%.*s", (int) len, line);
-      found = regexec(&re, buf, 0, NULL, 0) == 0;
+      found = search(ctx, re, line, len, NULL);
       line += len + (nl != NULL);
     }
-    regfree(&re);
+    scn_re_free(re);
+    if (found < 0) FAIL("%s", s_over_budget);
     if (!dry && !found) {
-      FAIL("no trace line matching \"%s\" after the lines matched by the "
-           "patterns before it", t[i].s);
+      char shown[300];
+      scn_re_quote(t[i].s, t[i].len, shown, sizeof(shown));
+      FAIL("no trace line matching %s after the lines matched by the "
+           "patterns before it", shown);
     }
   }
   return 0;
