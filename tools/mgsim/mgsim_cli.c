@@ -2,8 +2,14 @@
  * mgsim_cli.c - the command line of mgsim: find scenario files, run each
  * (several times with --repeat, comparing traces), print one line per
  * scenario and a summary.
+ *
+ * Whatever cannot be done as asked (a path that cannot be read, an option
+ * out of range, output that cannot be written) is said on stderr with the
+ * reason and ends in status 2: a run that skipped something must not look
+ * like a run that passed.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,70 +25,187 @@ static const char s_usage[] =
     "       mgsim --help\n"
     "\n"
     "options:\n"
-    "  --seed N       seed of the PRNG for files without a 'seed' line (default 1);\n"
-    "                 a file that pins its seed keeps it\n"
+    "  --seed N       seed of the PRNG for files without a 'seed' line (default 1),\n"
+    "                 0..18446744073709551615; a file that pins its seed keeps it\n"
     "  --trace FILE   write the trace(s) to FILE ('-' for stdout)\n"
-    "  --repeat N     run each scenario N times; the traces must be identical\n"
+    "  --repeat N     run each scenario N times (1..1000); the traces must be\n"
+    "                 identical\n"
     "  --verbose      print each scenario's trace\n"
+    "  --max-trace MIB  trace a run may keep (default 256; 0: no bound), and\n"
+    "                 handler events it may record, 16,384 per MiB\n"
+    "  --max-work MILLIONS  connection-polls a run may take (default 50; a poll\n"
+    "                 serving 10 connections counts 10; 0: no bound)\n"
+    "                 and regular-expression steps, 10 million per million\n"
+    "                 A run past either bound fails (status 1) and says which.\n"
     "\n"
-    "exit status: 0 all passed, 1 a scenario failed, 2 a file is malformed\n"
-    "or the command line is wrong. The last line is \"N passed, N failed\".\n";
+    "Scenario files (and files a scenario reads) must be regular files.\n"
+    "\n"
+    "exit status: 0 all passed, 1 a scenario failed, 2 a file is malformed or\n"
+    "cannot be read, the command line is wrong, or output cannot be written.\n"
+    "The last line of run and check is \"N passed, N failed\".\n";
+
+/* A session input is a few KiB; this only stops an endless one. */
+#define MAX_FUZZ_INPUT (16 * 1024 * 1024)
 
 struct list {
   char **items;
   size_t n, cap;
 };
 
-static int push(struct list *l, const char *s) {
-  size_t len = strlen(s) + 1;
+static void list_free(struct list *l) {
+  size_t i;
+  for (i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->n = l->cap = 0;
+}
+
+/* Takes s (heap), which the list then owns, or frees it on failure. */
+static int push_owned(struct list *l, char *s) {
+  if (s == NULL) return -1;
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 16;
     char **m = (char **) realloc(l->items, cap * sizeof(*m));
-    if (m == NULL) return -1;
+    if (m == NULL) {
+      free(s);
+      return -1;
+    }
     l->items = m;
     l->cap = cap;
   }
-  if ((l->items[l->n] = (char *) malloc(len)) == NULL) return -1;
-  memcpy(l->items[l->n++], s, len);
+  l->items[l->n++] = s;
   return 0;
+}
+
+static char *join(const char *dir, const char *name) {
+  size_t a = strlen(dir), b = strlen(name);
+  char *s = (char *) malloc(a + b + 2);
+  if (s != NULL) {
+    memcpy(s, dir, a);
+    s[a] = '/';
+    memcpy(s + a + 1, name, b + 1);
+  }
+  return s;
 }
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Files as given; directories searched for *.scn, in name order. */
-static int collect(const char *path, struct list *out) {
+static int has_scn_suffix(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcmp(name + n - 4, ".scn") == 0;
+}
+
+/* The directories being searched, outermost first: a symbolic link back
+ * into one of them would otherwise be searched without end. */
+struct dir_chain {
+  dev_t dev;
+  ino_t ino;
+  const struct dir_chain *up;
+};
+
+/* Files as given; directories searched for *.scn, in name order. Prints
+ * why and returns -1 when a path cannot be searched. */
+static int collect(const char *path, const struct dir_chain *up, struct list *out) {
   struct stat st;
-  DIR *d;
-  struct dirent *e;
+  struct dir_chain here_id;
+  const struct dir_chain *c;
   struct list here = {NULL, 0, 0};
+  DIR *d;
   size_t i;
+  int rc = 0;
   if (stat(path, &st) != 0) {
-    fprintf(stderr, "mgsim: %s: no such file or directory\n", path);
+    fprintf(stderr, "mgsim: %s: %s\n", path, strerror(errno));
     return -1;
   }
-  if (!S_ISDIR(st.st_mode)) return push(out, path);
-  if ((d = opendir(path)) == NULL) return -1;
-  while ((e = readdir(d)) != NULL) {
-    char sub[4096];
-    size_t n = strlen(e->d_name);
+  if (!S_ISDIR(st.st_mode)) {
+    if (push_owned(out, strdup(path)) == 0) return 0;
+    fprintf(stderr, "mgsim: out of memory\n");
+    return -1;
+  }
+  for (c = up; c != NULL; c = c->up) {
+    if (c->dev == st.st_dev && c->ino == st.st_ino) {
+      fprintf(stderr, "mgsim: %s: a directory inside itself (a symbolic link loop)\n", path);
+      return -1;
+    }
+  }
+  here_id.dev = st.st_dev;
+  here_id.ino = st.st_ino;
+  here_id.up = up;
+  if ((d = opendir(path)) == NULL) {
+    fprintf(stderr, "mgsim: %s: cannot read the directory: %s\n", path, strerror(errno));
+    return -1;
+  }
+  for (;;) {
+    struct dirent *e;
     struct stat sst;
+    char *sub;
+    errno = 0;
+    if ((e = readdir(d)) == NULL) {
+      if (errno != 0) {
+        fprintf(stderr, "mgsim: %s: cannot read the directory: %s\n", path, strerror(errno));
+        rc = -1;
+      }
+      break;
+    }
     if (e->d_name[0] == '.') continue;
-    snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-    if (stat(sub, &sst) != 0) continue;
-    if (S_ISDIR(sst.st_mode) || (n > 4 && strcmp(e->d_name + n - 4, ".scn") == 0)) {
-      push(&here, sub);
+    if ((sub = join(path, e->d_name)) == NULL) {
+      fprintf(stderr, "mgsim: out of memory\n");
+      rc = -1;
+      break;
+    }
+    if (stat(sub, &sst) != 0) {
+      /* Only a dangling link to something that is no scenario is none of
+       * our business; anything else could hide scenarios. */
+      if (errno != ENOENT || has_scn_suffix(e->d_name)) {
+        fprintf(stderr, "mgsim: %s: %s\n", sub, strerror(errno));
+        rc = -1;
+      }
+      free(sub);
+      if (rc != 0) break;
+      continue;
+    }
+    if (!S_ISDIR(sst.st_mode) && !has_scn_suffix(e->d_name)) {
+      free(sub);
+      continue;
+    }
+    if (push_owned(&here, sub) != 0) {
+      fprintf(stderr, "mgsim: out of memory\n");
+      rc = -1;
+      break;
     }
   }
   closedir(d);
-  if (here.n > 1) qsort(here.items, here.n, sizeof(char *), by_name);
-  for (i = 0; i < here.n; i++) {
-    collect(here.items[i], out);
-    free(here.items[i]);
+  if (rc == 0 && here.n > 1) qsort(here.items, here.n, sizeof(char *), by_name);
+  for (i = 0; rc == 0 && i < here.n; i++) rc = collect(here.items[i], &here_id, out);
+  list_free(&here);
+  return rc;
+}
+
+/* Flushes fp and reports a write error on it (now or earlier). */
+static int output_ok(FILE *fp, const char *what) {
+  int failed;
+  errno = 0;
+  failed = fflush(fp) != 0;
+  if (!failed && !ferror(fp)) return 0;
+  fprintf(stderr, "mgsim: cannot write %s: %s\n", what,
+          errno != 0 ? strerror(errno) : "write error");
+  return -1;
+}
+
+/* Closes fp (not stdout), reporting any write error on it. */
+static int close_output(FILE *fp, const char *what) {
+  int rc = output_ok(fp, what);
+  if (fp != stdout) {
+    errno = 0;
+    if (fclose(fp) != 0 && rc == 0) {
+      fprintf(stderr, "mgsim: cannot write %s: %s\n", what,
+              errno != 0 ? strerror(errno) : "write error");
+      rc = -1;
+    }
   }
-  free(here.items);
-  return 0;
+  return rc;
 }
 
 static int from_fuzz(int argc, char **argv) {
@@ -90,34 +213,92 @@ static int from_fuzz(int argc, char **argv) {
   struct mbuf in;
   char buf[4096], *text;
   size_t n;
-  if (argc != 3 || (fp = fopen(argv[2], "rb")) == NULL) {
+  int rc = 0;
+  if (argc != 3) {
     fprintf(stderr, "usage: mgsim from-fuzz INPUT\n");
     return 2;
   }
+  if ((fp = fopen(argv[2], "rb")) == NULL) {
+    fprintf(stderr, "mgsim: cannot open %s: %s\n", argv[2], strerror(errno));
+    return 2;
+  }
   mbuf_init(&in, 0);
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) mbuf_append(&in, buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+    if (in.len + n > MAX_FUZZ_INPUT) {
+      fprintf(stderr, "mgsim: %s: larger than %d bytes\n", argv[2], MAX_FUZZ_INPUT);
+      rc = 2;
+      break;
+    }
+    if (mbuf_append(&in, buf, n) != n) {
+      fprintf(stderr, "mgsim: out of memory\n");
+      rc = 2;
+      break;
+    }
+  }
+  if (rc == 0 && ferror(fp)) {
+    fprintf(stderr, "mgsim: cannot read %s: %s\n", argv[2], strerror(errno));
+    rc = 2;
+  }
   fclose(fp);
-  text = session_to_scenario((const uint8_t *) in.buf, in.len);
-  fputs(text, stdout);
-  free(text);
+  if (rc == 0) {
+    if ((text = session_to_scenario((const uint8_t *) in.buf, in.len)) == NULL) {
+      fprintf(stderr, "mgsim: out of memory\n");
+      rc = 2;
+    } else {
+      fputs(text, stdout);
+      free(text);
+      if (output_ok(stdout, "to stdout") != 0) rc = 2;
+    }
+  }
   mbuf_free(&in);
-  return 0;
+  return rc;
+}
+
+/* scenarios/http/get.scn -> OUTDIR/http-get.bin; NULL: out of memory. */
+static char *session_path(const char *outdir, const char *scenario) {
+  const char *name = scenario + (strncmp(scenario, "scenarios/", 10) == 0 ? 10 : 0);
+  char *out = join(outdir, name), *p, *dot, *m;
+  size_t at;
+  if (out == NULL) return NULL;
+  for (p = out + strlen(outdir) + 1; *p != '\0'; p++) {
+    if (*p == '/') *p = '-';
+  }
+  dot = strrchr(out + strlen(outdir) + 1, '.');
+  at = dot != NULL ? (size_t) (dot - out) : strlen(out);
+  if ((m = (char *) realloc(out, at + 5)) == NULL) {
+    free(out);
+    return NULL;
+  }
+  strcpy(m + at, ".bin");
+  return m;
 }
 
 /* Each scenario's peer commands as a session input: OUTDIR/NAME.bin. */
 static int to_fuzz(int argc, char **argv) {
   struct list files = {NULL, 0, 0};
+  struct stat st;
   size_t f;
   int i, written = 0, rc = 0;
   if (argc < 4) {
     fprintf(stderr, "usage: mgsim to-fuzz OUTDIR FILE|DIR...\n");
     return 2;
   }
+  if (stat(argv[2], &st) != 0) {
+    fprintf(stderr, "mgsim: to-fuzz: output directory %s: %s\n", argv[2], strerror(errno));
+    return 2;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "mgsim: to-fuzz: output directory %s: %s\n", argv[2], strerror(ENOTDIR));
+    return 2;
+  }
   for (i = 3; i < argc; i++) {
-    if (collect(argv[i], &files) != 0) return 2;
+    if (collect(argv[i], NULL, &files) != 0) {
+      list_free(&files);
+      return 2;
+    }
   }
   for (f = 0; f < files.n; f++) {
-    char err[1024], out[4096], *name, *dot;
+    char err[1024], *out;
     struct scn *sc = scn_load(files.items[f], err, sizeof(err));
     uint8_t *bytes;
     size_t len;
@@ -128,89 +309,53 @@ static int to_fuzz(int argc, char **argv) {
       continue;
     }
     len = scenario_to_session(sc, &bytes);
-    /* scenarios/http/get.scn -> OUTDIR/http-get.bin */
-    name = files.items[f] + (strncmp(files.items[f], "scenarios/", 10) == 0 ? 10 : 0);
-    snprintf(out, sizeof(out), "%s/%s", argv[2], name);
-    for (dot = out + strlen(argv[2]) + 1; *dot != '\0'; dot++) {
-      if (*dot == '/') *dot = '-';
-    }
-    if ((dot = strrchr(out, '.')) != NULL) strcpy(dot, ".bin");
-    if (len > 0 && (fp = fopen(out, "wb")) != NULL) {
-      fwrite(bytes, 1, len, fp);
-      fclose(fp);
-      written++;
-    }
-    free(bytes);
     scn_free(sc);
-    free(files.items[f]);
+    if (len == 0) { /* no peer commands: nothing to seed with */
+      free(bytes);
+      continue;
+    }
+    if ((out = session_path(argv[2], files.items[f])) == NULL) {
+      free(bytes);
+      fprintf(stderr, "mgsim: out of memory\n");
+      rc = 2;
+      break;
+    }
+    if ((fp = fopen(out, "wb")) == NULL) {
+      fprintf(stderr, "mgsim: cannot write %s: %s\n", out, strerror(errno));
+      rc = 2;
+    } else {
+      size_t put = fwrite(bytes, 1, len, fp);
+      if (close_output(fp, out) != 0 || put != len) {
+        rc = 2;
+      } else {
+        written++;
+      }
+    }
+    free(out);
+    free(bytes);
   }
-  free(files.items);
+  list_free(&files);
   printf("%d session inputs written to %s\n", written, argv[2]);
+  if (output_ok(stdout, "to stdout") != 0) rc = 2;
   return rc;
 }
 
-int mgsim_main(int argc, char **argv) {
-  struct list files = {NULL, 0, 0};
-  const char *trace_path = NULL;
-  unsigned long long seed = 0;
-  int has_seed = 0, repeat = 1, verbose = 0, check_only, i;
+/* The value of option argv[*i], or NULL after saying that it is missing. */
+static const char *option_value(int argc, char **argv, int *i) {
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "mgsim: %s needs a value\n", argv[*i]);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static int run_files(const struct list *files, int check_only, uint64_t seed,
+                     int has_seed, int repeat, int verbose, FILE *trace_fp) {
   int passed = 0, failed = 0, malformed = 0;
   size_t f;
-  FILE *trace_fp = NULL;
-
-  scn_register_builtin_apps();
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    fputs(s_usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  if (strcmp(argv[1], "from-fuzz") == 0) return from_fuzz(argc, argv);
-  if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
-  check_only = strcmp(argv[1], "check") == 0;
-  if (!check_only && strcmp(argv[1], "run") != 0) {
-    fprintf(stderr, "mgsim: unknown command '%s'\n%s", argv[1], s_usage);
-    return 2;
-  }
-  for (i = 2; i < argc; i++) {
-    char *end;
-    if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-      seed = strtoull(argv[++i], &end, 10);
-      has_seed = 1;
-      if (*end != '\0') {
-        fprintf(stderr, "mgsim: --seed wants a number\n");
-        return 2;
-      }
-    } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
-      repeat = (int) strtol(argv[++i], &end, 10);
-      if (*end != '\0' || repeat < 1 || repeat > 1000) {
-        fprintf(stderr, "mgsim: --repeat wants 1..1000\n");
-        return 2;
-      }
-    } else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
-      trace_path = argv[++i];
-    } else if (strcmp(argv[i], "--verbose") == 0) {
-      verbose = 1;
-    } else if (argv[i][0] == '-') {
-      fprintf(stderr, "mgsim: unknown option '%s'\n%s", argv[i], s_usage);
-      return 2;
-    } else if (collect(argv[i], &files) != 0) {
-      return 2;
-    }
-  }
-  if (files.n == 0) {
-    fprintf(stderr, "mgsim: no scenario files given\n");
-    return 2;
-  }
-  if (trace_path != NULL) {
-    trace_fp = strcmp(trace_path, "-") == 0 ? stdout : fopen(trace_path, "w");
-    if (trace_fp == NULL) {
-      fprintf(stderr, "mgsim: cannot write %s\n", trace_path);
-      return 2;
-    }
-  }
-
-  for (f = 0; f < files.n; f++) {
+  for (f = 0; f < files->n; f++) {
     char err[1024];
-    struct scn *sc = scn_load(files.items[f], err, sizeof(err));
+    struct scn *sc = scn_load(files->items[f], err, sizeof(err));
     struct scn_result first;
     uint64_t s;
     int r, same = 1;
@@ -220,7 +365,7 @@ int mgsim_main(int argc, char **argv) {
       continue;
     }
     if (check_only) {
-      printf("ok   %s (%d lines)\n", files.items[f], sc->nlines);
+      printf("ok   %s (%d lines)\n", files->items[f], sc->nlines);
       passed++;
       scn_free(sc);
       continue;
@@ -238,34 +383,112 @@ int mgsim_main(int argc, char **argv) {
       if (!same) break;
     }
     if (first.trace == NULL) {
-      printf("FAIL %s: out of memory\n", files.items[f]);
+      printf("FAIL %s: out of memory\n", files->items[f]);
       failed++;
     } else if (!first.passed) {
-      printf("FAIL %s\n%s", files.items[f], first.message);
+      printf("FAIL %s\n%s", files->items[f], first.message);
       failed++;
     } else if (!same) {
       printf("FAIL %s: run %d of seed %llu gave a different trace\n",
-             files.items[f], r + 1, (unsigned long long) s);
+             files->items[f], r + 1, (unsigned long long) s);
       failed++;
     } else {
-      printf("ok   %s (%d expectations, %.6f s virtual%s)\n", files.items[f],
+      printf("ok   %s (%d expectations, %.6f s virtual%s)\n", files->items[f],
              first.expectations, (double) first.end_us / 1e6,
              repeat > 1 ? ", trace identical each run" : "");
       passed++;
     }
     if (verbose && first.trace != NULL) fputs(first.trace, stdout);
     if (trace_fp != NULL && first.trace != NULL) {
-      if (files.n > 1) {
-        fprintf(trace_fp, "# %s seed %llu\n", files.items[f], (unsigned long long) s);
+      if (files->n > 1) {
+        fprintf(trace_fp, "# %s seed %llu\n", files->items[f], (unsigned long long) s);
       }
       fputs(first.trace, trace_fp);
     }
     scn_result_free(&first);
     scn_free(sc);
   }
-  if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
-  for (f = 0; f < files.n; f++) free(files.items[f]);
-  free(files.items);
   printf("%d passed, %d failed\n", passed, failed + malformed);
   return malformed > 0 ? 2 : failed > 0 ? 1 : 0;
+}
+
+int mgsim_main(int argc, char **argv) {
+  struct list files = {NULL, 0, 0};
+  const char *trace_path = NULL, *v;
+  uint64_t seed = 0, u;
+  int has_seed = 0, repeat = 1, verbose = 0, check_only, i, rc;
+  FILE *trace_fp = NULL;
+
+  scn_register_builtin_apps();
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(s_usage, argc < 2 ? stderr : stdout);
+    if (argc < 2) return 2;
+    return output_ok(stdout, "to stdout") == 0 ? 0 : 2;
+  }
+  if (strcmp(argv[1], "from-fuzz") == 0) return from_fuzz(argc, argv);
+  if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
+  check_only = strcmp(argv[1], "check") == 0;
+  if (!check_only && strcmp(argv[1], "run") != 0) {
+    fprintf(stderr, "mgsim: unknown command '%s'\n%s", argv[1], s_usage);
+    return 2;
+  }
+  for (i = 2; i < argc; i++) {
+    const char *opt = argv[i];
+    if (strcmp(opt, "--seed") == 0 || strcmp(opt, "--repeat") == 0 ||
+        strcmp(opt, "--trace") == 0) {
+      if ((v = option_value(argc, argv, &i)) == NULL) goto fail;
+      if (opt[2] == 's') {
+        if (scn_parse_uint(v, UINT64_MAX, &seed) != 0) {
+          fprintf(stderr, "mgsim: --seed wants an integer 0..%llu, not '%s'\n",
+                  (unsigned long long) UINT64_MAX, v);
+          goto fail;
+        }
+        has_seed = 1;
+      } else if (opt[2] == 'r') {
+        if (scn_parse_uint(v, 1000, &u) != 0 || u < 1) {
+          fprintf(stderr, "mgsim: --repeat wants an integer 1..1000, not '%s'\n", v);
+          goto fail;
+        }
+        repeat = (int) u;
+      } else {
+        trace_path = v;
+      }
+    } else if (strcmp(opt, "--max-trace") == 0 || strcmp(opt, "--max-work") == 0) {
+      if ((v = option_value(argc, argv, &i)) == NULL) goto fail;
+      if (scn_parse_uint(v, 1000000, &u) != 0) {
+        fprintf(stderr, "mgsim: %s wants an integer 0..1000000, not '%s'\n", opt, v);
+        goto fail;
+      }
+      if (opt[6] == 't') scn_max_trace_mib = (size_t) u;
+      if (opt[6] == 'w') scn_max_work_millions = (unsigned long) u;
+    } else if (strcmp(opt, "--verbose") == 0) {
+      verbose = 1;
+    } else if (opt[0] == '-') {
+      fprintf(stderr, "mgsim: unknown option '%s'\n%s", opt, s_usage);
+      goto fail;
+    } else if (collect(opt, NULL, &files) != 0) {
+      goto fail;
+    }
+  }
+  if (files.n == 0) {
+    fprintf(stderr, "mgsim: no scenario files given\n");
+    goto fail;
+  }
+  if (trace_path != NULL) {
+    trace_fp = strcmp(trace_path, "-") == 0 ? stdout : fopen(trace_path, "w");
+    if (trace_fp == NULL) {
+      fprintf(stderr, "mgsim: cannot write %s: %s\n", trace_path, strerror(errno));
+      goto fail;
+    }
+  }
+  rc = run_files(&files, check_only, seed, has_seed, repeat, verbose, trace_fp);
+  list_free(&files);
+  if (trace_fp != NULL && trace_fp != stdout && close_output(trace_fp, trace_path) != 0) {
+    rc = 2;
+  }
+  if (output_ok(stdout, "to stdout") != 0) rc = 2;
+  return rc;
+fail:
+  list_free(&files);
+  return 2;
 }

@@ -10,11 +10,8 @@
 #include "scn_internal.h"
 
 static int parse_size(const struct tok *t, size_t *out) {
-  char *end;
-  unsigned long long v;
-  if (t->type != T_WORD || t->s[0] == '-' || t->s[0] == '\0') return -1;
-  v = strtoull(t->s, &end, 10);
-  if (*end != '\0') return -1;
+  uint64_t v;
+  if (t->type != T_WORD || scn_parse_uint(t->s, SIZE_MAX, &v) != 0) return -1;
   *out = (size_t) v;
   return 0;
 }
@@ -158,7 +155,7 @@ static int cmd_app(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
   }
   if (dry) {
     free(inst.rules);
-    return start(NULL, argc, argv, err, errlen);
+    return scn_check_app(ctx->sc, start, argc, argv, err, errlen);
   }
   {
     struct app_inst *apps = (struct app_inst *) realloc(
@@ -241,7 +238,7 @@ static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
       FAIL("usage: peer NAME sendto IP:PORT DATA");
     }
     mbuf_init(&data, 0);
-    used = scn_data(ctx->sc, t + first, n - first, &data, err, errlen);
+    used = scn_data(ctx->sc, t + first, n - first, dry ? NULL : &data, err, errlen);
     if (used < 0 || first + used != n) {
       mbuf_free(&data);
       if (used >= 0) FAIL("unexpected '%s' after the data", t[first + used].s);
@@ -274,7 +271,7 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     struct mbuf data;
     int used;
     mbuf_init(&data, 0);
-    used = scn_data(ctx->sc, t + 1, n - 1, &data, err, errlen);
+    used = scn_data(ctx->sc, t + 1, n - 1, dry ? NULL : &data, err, errlen);
     if (used >= 0 && used + 1 != n) {
       mbuf_free(&data);
       FAIL("unexpected '%s' after the data", t[used + 1].s);
@@ -299,7 +296,7 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     }
     if (op < 0) FAIL("usage: ws-send text|binary|ping|pong|close DATA");
     mbuf_init(&data, 0);
-    used = scn_data(ctx->sc, t + 2, n - 2, &data, err, errlen);
+    used = scn_data(ctx->sc, t + 2, n - 2, dry ? NULL : &data, err, errlen);
     if (used >= 0 && used + 2 != n) {
       mbuf_free(&data);
       FAIL("unexpected '%s' after the data", t[used + 2].s);
@@ -366,7 +363,10 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     } else {
       FAIL("usage: consume all | none | BYTES-PER-POLL");
     }
-    if (!dry) nc->user_data = (void *) mode; /* read by the raw app */
+    /* The raw app reads it from user_data, which other apps keep their
+     * own state in. */
+    if (!dry && !scn_is_raw_conn(ctx, nc)) FAIL("consume acts on the raw app's connections");
+    if (!dry) nc->user_data = (void *) mode;
     return 0;
   }
   FAIL("unknown action '%s' (send, ws-send, flag, close, http, timer, "
@@ -415,7 +415,7 @@ static int cmd_mgr(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     struct mbuf data;
     int used;
     mbuf_init(&data, 0);
-    used = scn_data(ctx->sc, t + 2, n - 2, &data, err, errlen);
+    used = scn_data(ctx->sc, t + 2, n - 2, dry ? NULL : &data, err, errlen);
     if (used >= 0 && used + 2 != n) {
       mbuf_free(&data);
       FAIL("unexpected '%s' after the data", t[used + 2].s);

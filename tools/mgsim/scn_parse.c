@@ -4,9 +4,14 @@
  * half-run.
  */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "scn_internal.h"
 
@@ -141,20 +146,89 @@ int scn_add_line(struct scn *sc, int64_t at, const struct tok *toks, int ntoks) 
 
 static int parse_seed(struct scn *sc, const struct tok *t, int n, char *msg,
                       size_t len) {
-  char *end;
-  unsigned long long v;
+  uint64_t v;
   if (n != 2 || t[1].type != T_WORD) {
     snprintf(msg, len, "usage: seed N");
     return -1;
   }
-  v = strtoull(t[1].s, &end, 10);
-  if (*end != '\0' || t[1].s[0] == '-') {
-    snprintf(msg, len, "seed wants a non-negative integer, not '%s'", t[1].s);
+  if (scn_parse_uint(t[1].s, UINT64_MAX, &v) != 0) {
+    snprintf(msg, len, "seed wants an integer 0..%llu, not '%s'",
+             (unsigned long long) UINT64_MAX, t[1].s);
     return -1;
   }
   sc->seed = v;
   sc->has_seed = 1;
   return 0;
+}
+
+/* One line (text, n bytes, no newline) into sc, checked. 0, or -1 with
+ * the reason in msg. */
+static int parse_line(struct scn *sc, struct scn_ctx *dry, const char *text,
+                      size_t n, int lineno, int64_t *now, char *msg, size_t len) {
+  char *line;
+  struct tok *toks;
+  int ntoks, first = 0, rc;
+  if (memchr(text, '\0', n) != NULL) {
+    snprintf(msg, len, "NUL byte in the file");
+    return -1;
+  }
+  if ((line = (char *) malloc(n + 1)) == NULL) {
+    snprintf(msg, len, "out of memory");
+    return -1;
+  }
+  memcpy(line, text, n);
+  line[n] = '\0';
+  rc = scn_lex_line(line, &toks, &ntoks, msg, len);
+  free(line);
+  if (rc != 0) return -1;
+  if (ntoks == 0) {
+    free(toks);
+    return 0;
+  }
+  if (toks[0].type == T_TIME_ABS || toks[0].type == T_TIME_REL) {
+    /* Both parts are at most SCN_MAX_US: the sum cannot overflow. */
+    int64_t t = toks[0].type == T_TIME_ABS ? toks[0].us : *now + toks[0].us;
+    if (t < *now) {
+      snprintf(msg, len, "time goes backwards (%s is before %lld us)", toks[0].s,
+               (long long) *now);
+      scn_free_toks(toks, ntoks);
+      return -1;
+    }
+    if ((uint64_t) t > SCN_MAX_US) {
+      snprintf(msg, len, "%s goes past the latest time a scenario may reach (%llu s)",
+               toks[0].s, (unsigned long long) (SCN_MAX_US / 1000000));
+      scn_free_toks(toks, ntoks);
+      return -1;
+    }
+    *now = t;
+    first = 1;
+  }
+  if (first == ntoks) { /* a bare time: run until then */
+    scn_free_toks(toks, ntoks);
+    if (add_line(sc, lineno, *now, NULL, 0) == 0) return 0;
+    snprintf(msg, len, "out of memory");
+    return -1;
+  }
+  /* Drop the time token; the line keeps its absolute time. */
+  if (first == 1) {
+    free(toks[0].s);
+    memmove(toks, toks + 1, (size_t) (ntoks - 1) * sizeof(*toks));
+    ntoks--;
+  }
+  if (toks[0].type == T_WORD && strcmp(toks[0].s, "seed") == 0) {
+    rc = parse_seed(sc, toks, ntoks, msg, len);
+    scn_free_toks(toks, ntoks);
+    return rc;
+  }
+  if (add_line(sc, lineno, *now, toks, ntoks) != 0) {
+    scn_free_toks(toks, ntoks);
+    snprintf(msg, len, "out of memory");
+    return -1;
+  }
+  /* The line's own arguments first, then what the lines before it make of
+   * its names. */
+  if (scn_exec(dry, &sc->lines[sc->nlines - 1], 1, msg, len) != 0) return -1;
+  return scn_names_check(dry, &sc->lines[sc->nlines - 1], msg, len);
 }
 
 struct scn *scn_parse(const char *text, size_t len, const char *path,
@@ -196,109 +270,70 @@ struct scn *scn_parse(const char *text, size_t len, const char *path,
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t) (end - p));
     size_t n = nl != NULL ? (size_t) (nl - p) : (size_t) (end - p);
-    char *line;
-    struct tok *toks;
-    int ntoks, first = 0;
+    if (lineno == INT_MAX) {
+      snprintf(err, errlen, "%s: more than %d lines", path, INT_MAX - 1);
+      break;
+    }
     lineno++;
-    if (memchr(p, '\0', n) != NULL) {
-      snprintf(err, errlen, "%s:%d: NUL byte in the file", path, lineno);
-      scn_free(sc);
-      return NULL;
+    if (parse_line(sc, &dry, p, n, lineno, &now, msg, sizeof(msg)) != 0) {
+      snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+      break;
     }
-    if ((line = (char *) malloc(n + 1)) == NULL) {
-      snprintf(err, errlen, "%s:%d: out of memory", path, lineno);
-      scn_free(sc);
-      return NULL;
-    }
-    memcpy(line, p, n);
-    line[n] = '\0';
     p += n + (nl != NULL);
-    if (scn_lex_line(line, &toks, &ntoks, msg, sizeof(msg)) != 0) {
-      free(line);
-      snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-      scn_free(sc);
-      return NULL;
-    }
-    free(line);
-    if (ntoks == 0) {
-      free(toks);
-      continue;
-    }
-    if (toks[0].type == T_TIME_ABS || toks[0].type == T_TIME_REL) {
-      int64_t t = toks[0].type == T_TIME_ABS ? toks[0].us : now + toks[0].us;
-      if (t < now) {
-        snprintf(err, errlen, "%s:%d: time goes backwards (%s is before %lld us)",
-                 path, lineno, toks[0].s, (long long) now);
-        scn_free_toks(toks, ntoks);
-        scn_free(sc);
-        return NULL;
-      }
-      now = t;
-      first = 1;
-    }
-    if (first == ntoks) { /* a bare time: run until then */
-      scn_free_toks(toks, ntoks);
-      if (add_line(sc, lineno, now, NULL, 0) != 0) goto oom;
-      continue;
-    }
-    /* Drop the time token; the line keeps its absolute time. */
-    if (first == 1) {
-      free(toks[0].s);
-      memmove(toks, toks + 1, (size_t) (ntoks - 1) * sizeof(*toks));
-      ntoks--;
-    }
-    if (toks[0].type == T_WORD && strcmp(toks[0].s, "seed") == 0) {
-      int rc = parse_seed(sc, toks, ntoks, msg, sizeof(msg));
-      scn_free_toks(toks, ntoks);
-      if (rc != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-        scn_free(sc);
-        return NULL;
-      }
-      continue;
-    }
-    if (add_line(sc, lineno, now, toks, ntoks) != 0) {
-      scn_free_toks(toks, ntoks);
-      goto oom;
-    }
-    if (scn_exec(&dry, &sc->lines[sc->nlines - 1], 1, msg, sizeof(msg)) != 0) {
-      snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-      scn_free(sc);
-      return NULL;
-    }
+  }
+  scn_names_free(&dry);
+  if (p < end) {
+    scn_free(sc);
+    return NULL;
   }
   return sc;
-oom:
-  snprintf(err, errlen, "%s:%d: out of memory", path, lineno);
-  scn_free(sc);
-  return NULL;
 }
 
+/* Scenario files must be regular files: a FIFO would block, a device never
+ * end. Opened without blocking, then checked through the descriptor, so
+ * that what is checked is what is read. */
 struct scn *scn_load(const char *path, char *err, size_t errlen) {
-  FILE *fp = fopen(path, "rb");
   struct scn *sc;
-  char *buf;
-  long size;
-  if (fp == NULL) {
-    snprintf(err, errlen, "%s: cannot open", path);
+  struct stat st;
+  char *buf = NULL;
+  size_t size = 0;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return NULL;
   }
-  if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
-      size > MAX_SCENARIO_BYTES || fseek(fp, 0, SEEK_SET) != 0) {
-    fclose(fp);
-    snprintf(err, errlen, "%s: unreadable or larger than %d bytes", path,
-             MAX_SCENARIO_BYTES);
-    return NULL;
+  if (fstat(fd, &st) != 0) {
+    snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "%s: not a regular file", path);
+  } else if (st.st_size > MAX_SCENARIO_BYTES) {
+    snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
+  } else if ((buf = (char *) malloc(MAX_SCENARIO_BYTES + 1)) == NULL) {
+    snprintf(err, errlen, "%s: out of memory", path);
+  } else {
+    err[0] = '\0';
+    /* To the end, not to st_size: the file may change while it is read.
+     * One byte more than the limit tells a file that grew past it. */
+    while (size <= MAX_SCENARIO_BYTES) {
+      ssize_t got = read(fd, buf + size, MAX_SCENARIO_BYTES + 1 - size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        break;
+      }
+      if (got == 0) break;
+      size += (size_t) got;
+    }
+    if (err[0] == '\0' && size > MAX_SCENARIO_BYTES) {
+      snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
+    }
   }
-  if ((buf = (char *) malloc((size_t) size + 1)) == NULL ||
-      fread(buf, 1, (size_t) size, fp) != (size_t) size) {
+  close(fd);
+  if (buf == NULL || err[0] != '\0') {
     free(buf);
-    fclose(fp);
-    snprintf(err, errlen, "%s: read error", path);
     return NULL;
   }
-  fclose(fp);
-  sc = scn_parse(buf, (size_t) size, path, err, errlen);
+  sc = scn_parse(buf, size, path, err, errlen);
   free(buf);
   return sc;
 }
