@@ -55,6 +55,20 @@ int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t);
 /* Same-instant polls sim_run_until allows (default 10,000,000). */
 void sim_set_poll_limit(struct sim *s, long limit);
 
+/* Bounds on one run, so that a scenario asking for endless work fails
+ * rather than exhausting memory or time: trace bytes kept, and work, the
+ * number of connections the polls served (a poll serving 10 connections
+ * counts 10). 0: no bound. Past one, sim_run_until fails at once with a
+ * message that says which, and sim_limit_hit() tells it too; trace lines
+ * past the bound are dropped. */
+enum sim_limit { SIM_LIMIT_NONE, SIM_LIMIT_TRACE, SIM_LIMIT_WORK, SIM_LIMIT_CALLER };
+void sim_set_limits(struct sim *s, size_t trace_bytes, uint64_t work);
+/* For bounds of the caller's own: the next check in sim_run_until fails
+ * with this message (the first stop wins). */
+void sim_stop(struct sim *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum sim_limit sim_limit_hit(const struct sim *s);
+
 /* Moves virtual time to t without an engine (after mg_mgr_free): the
  * network still delivers to the peers. */
 void sim_advance(struct sim *s, int64_t t);
@@ -63,6 +77,8 @@ void sim_advance(struct sim *s, int64_t t);
 int sim_conn_id(const struct mg_connection *nc);
 /* How many connections the simulation has made: the largest id so far. */
 int sim_conn_count(const struct sim *s);
+/* The connection with that id, or NULL if there is none (any more). */
+struct mg_connection *sim_conn_by_id(const struct sim *s, int id);
 /* Adds a line to the trace: "<time> <who> <text>". */
 void sim_trace(struct sim *s, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -74,6 +90,9 @@ int sim_tracing(const struct sim *s);
 void sim_touch(struct sim *s);
 /* The trace so far, NUL-terminated. */
 const char *sim_trace_text(const struct sim *s);
+/* Hands the trace over (heap, NUL-terminated; NULL: out of memory) and
+ * starts an empty one: a long trace need not be copied to be kept. */
+char *sim_trace_take(struct sim *s);
 size_t sim_trace_len(const struct sim *s);
 /* Counts everything that happens; unchanged across a poll means idle. */
 uint64_t sim_activity(const struct sim *s);

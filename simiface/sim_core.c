@@ -34,6 +34,8 @@ void sim_free(struct sim *s) {
   for (i = 0; i < s->nheap; i++) free(s->heap[i].data);
   free(s->heap);
   sim_free_net(s);
+  free(s->live_socks.idx);
+  free(s->live_conns.idx);
   mbuf_free(&s->trace);
   free(s);
 }
@@ -43,6 +45,67 @@ void sim_set_poll_limit(struct sim *s, long limit) { s->poll_limit = limit; }
 struct sim_knobs *sim_knobs(struct sim *s) { return &s->knobs; }
 uint64_t sim_activity(const struct sim *s) { return s->activity; }
 const char *sim_error(const struct sim *s) { return s->error; }
+enum sim_limit sim_limit_hit(const struct sim *s) { return s->limit_hit; }
+
+void sim_set_limits(struct sim *s, size_t trace_bytes, uint64_t work) {
+  s->trace_limit = trace_bytes;
+  s->work_limit = work;
+}
+
+static void stop(struct sim *s, enum sim_limit why, const char *fmt, va_list ap) {
+  if (s->limit_hit != SIM_LIMIT_NONE) return;
+  s->limit_hit = why;
+  vsnprintf(s->error, sizeof(s->error), fmt, ap);
+}
+
+void sim_stop(struct sim *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stop(s, SIM_LIMIT_CALLER, fmt, ap);
+  va_end(ap);
+}
+
+static void stop_at_limit(struct sim *s, enum sim_limit why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void stop_at_limit(struct sim *s, enum sim_limit why, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stop(s, why, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- open sockets and connections ---------------------------------------- */
+
+void sim_live_add(struct sim_live *l, size_t idx) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    size_t *m = (size_t *) realloc(l->idx, cap * sizeof(*m));
+    if (m == NULL) abort(); /* a socket the polls could not see would hang */
+    l->idx = m;
+    l->cap = cap;
+  }
+  l->idx[l->n++] = idx;
+}
+
+static int sock_open(const struct sim *s, size_t i) { return s->socks[i] != NULL; }
+static int conn_open(const struct sim *s, size_t i) { return s->conns[i] != NULL; }
+
+/* Once the holes are as many as half the entries: amortised O(1) a close. */
+static void compact(const struct sim *s, struct sim_live *l,
+                    int (*open)(const struct sim *, size_t)) {
+  size_t i, o = 0;
+  if (l->holes < 64 || l->holes < l->n / 2) return;
+  for (i = 0; i < l->n; i++) {
+    if (open(s, l->idx[i])) l->idx[o++] = l->idx[i];
+  }
+  l->n = o;
+  l->holes = 0;
+}
+
+void sim_compact(struct sim *s) {
+  compact(s, &s->live_socks, sock_open);
+  compact(s, &s->live_conns, conn_open);
+}
 
 int sim_set_error(struct sim *s, const char *fmt, ...) {
   va_list ap;
@@ -119,9 +182,16 @@ void sim_trace(struct sim *s, const char *who, const char *fmt, ...) {
   vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
   va_end(ap);
   strcat(line, "\n");
+  s->activity++;
+  /* Past the bound nothing more is kept, so that the trace has no gaps. */
+  if (s->limit_hit == SIM_LIMIT_TRACE ||
+      (s->trace_limit > 0 && s->trace.len + strlen(line) > s->trace_limit)) {
+    stop_at_limit(s, SIM_LIMIT_TRACE, "the run produced over %zu MiB of trace by t=%lld us",
+                  s->trace_limit >> 20, (long long) s->now);
+    return;
+  }
   /* The text stays NUL-terminated; the NUL is not counted in len. */
   if (mbuf_append(&s->trace, line, strlen(line) + 1) > 0) s->trace.len--;
-  s->activity++;
 }
 
 const char *sim_trace_text(const struct sim *s) {
@@ -129,6 +199,23 @@ const char *sim_trace_text(const struct sim *s) {
 }
 
 size_t sim_trace_len(const struct sim *s) { return s->trace.len; }
+
+char *sim_trace_take(struct sim *s) {
+  char *text;
+  if (s->trace.len == 0) {
+    text = (char *) calloc(1, 1);
+  } else {
+    /* The NUL after len stays; the resize also leaves the text at the
+     * start of its allocation, so that free() takes it. */
+    mbuf_resize(&s->trace, s->trace.len + 1);
+    text = s->trace.buf;
+    s->trace.buf = NULL;
+    s->trace.len = s->trace.size = 0;
+  }
+  mbuf_free(&s->trace);
+  mbuf_init(&s->trace, 0);
+  return text;
+}
 
 /* ---- addresses ----------------------------------------------------------- */
 
@@ -178,6 +265,16 @@ int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t) {
     int64_t then = s->now;
     int64_t wait_ms = t > s->now ? (t - s->now + 999) / 1000 : 0;
     mg_mgr_poll(mgr, wait_ms > INT_MAX ? INT_MAX : (int) wait_ms);
+    s->work += 1 + s->nlive_conns;
+    if (s->work_limit > 0 && s->work > s->work_limit) {
+      stop_at_limit(s, SIM_LIMIT_WORK,
+                    "the run polled connections over %llu million times by t=%lld us",
+                    (unsigned long long) (s->work_limit / 1000000), (long long) s->now);
+    }
+    if (s->limit_hit != SIM_LIMIT_NONE) {
+      s->horizon = INT64_MAX;
+      return -1;
+    }
     if (s->now != then) {
       same_instant = 0;
       continue;
@@ -196,6 +293,7 @@ int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t) {
 void sim_advance(struct sim *s, int64_t t) {
   struct sim_event e;
   while (sim_next_event_time(s) <= t) {
+    sim_compact(s);
     s->now = sim_next_event_time(s);
     while (sim_pop_due(s, &e)) sim_process(s, &e);
   }

@@ -30,6 +30,12 @@ int sim_conn_id(const struct mg_connection *nc) {
 
 int sim_conn_count(const struct sim *s) { return (int) s->nconns; }
 
+struct mg_connection *sim_conn_by_id(const struct sim *s, int id) {
+  const struct sim_conn *sc =
+      id > 0 && (size_t) id <= s->nconns ? s->conns[id - 1] : NULL;
+  return sc != NULL ? sc->nc : NULL;
+}
+
 static void who_of(const struct mg_connection *nc, char *buf, size_t len) {
   snprintf(buf, len, "#%d", sim_conn_id(nc));
 }
@@ -46,19 +52,23 @@ static void simif_free(struct mg_iface *iface) {
 
 static int simif_create_conn(struct mg_connection *nc) {
   struct sim *s = sim_of(nc->iface);
-  struct sim_conn *sc, **conns;
+  struct sim_conn *sc;
   if (s == NULL) return EINVAL;
-  sc = (struct sim_conn *) calloc(1, sizeof(*sc));
-  conns = (struct sim_conn **) realloc(s->conns, (s->nconns + 1) * sizeof(*conns));
-  if (sc == NULL || conns == NULL) {
-    free(sc);
-    if (conns != NULL) s->conns = conns;
-    return ENOMEM;
+  if (s->nconns == s->cap_conns) {
+    /* Doubling: a run that makes many connections must not copy the
+     * table for each. */
+    size_t cap = s->cap_conns ? s->cap_conns * 2 : 16;
+    struct sim_conn **conns = (struct sim_conn **) realloc(s->conns, cap * sizeof(*conns));
+    if (conns == NULL) return ENOMEM;
+    s->conns = conns;
+    s->cap_conns = cap;
   }
-  s->conns = conns;
+  if ((sc = (struct sim_conn *) calloc(1, sizeof(*sc))) == NULL) return ENOMEM;
   sc->id = (int) ++s->nconns;
   sc->nc = nc;
   s->conns[sc->id - 1] = sc;
+  s->nlive_conns++;
+  sim_live_add(&s->live_conns, (size_t) sc->id - 1);
   nc->mgr_data = sc;
   return 0;
 }
@@ -68,7 +78,10 @@ static void simif_destroy_conn(struct mg_connection *nc) {
   struct sim_conn *sc = sconn(nc);
   if (sc == NULL) return;
   if (sc->sock != NULL) sim_sock_close(s, sc->sock);
+  if (sc->dns_arrived) s->dns_arrived--;
   s->conns[sc->id - 1] = NULL;
+  s->nlive_conns--;
+  s->live_conns.holes++;
   free(sc);
   nc->mgr_data = NULL;
   nc->sock = INVALID_SOCKET;
@@ -107,8 +120,8 @@ static struct sim_sock *attach(struct mg_connection *nc, enum sock_kind kind) {
 static int simif_in_use(const struct sim *s, enum sock_kind kind,
                         const union socket_address *sa) {
   size_t i;
-  for (i = 0; i < s->nsocks; i++) {
-    const struct sim_sock *o = s->socks[i];
+  for (i = 0; i < s->live_socks.n; i++) {
+    const struct sim_sock *o = s->socks[s->live_socks.idx[i]];
     if (o != NULL && o->kind == kind && sim_addr_eq(&o->local, sa)) return 1;
   }
   return 0;
@@ -316,8 +329,8 @@ static int deliver_ready(struct sim *s) {
   size_t i;
   int n = 0;
   /* In socket-number order, re-reading the count: accepts add sockets. */
-  for (i = 0; i < s->nsocks; i++) {
-    struct sim_sock *sk = s->socks[i];
+  for (i = 0; i < s->live_socks.n; i++) {
+    struct sim_sock *sk = s->socks[s->live_socks.idx[i]];
     if (sk == NULL || sk->owner == NULL) continue;
     if (sk->kind == SOCK_TCP_LISTEN) {
       n += accept_pending(s, sk);
@@ -327,10 +340,11 @@ static int deliver_ready(struct sim *s) {
       n += deliver_dgrams(sk);
     }
   }
-  for (i = 0; i < s->nconns; i++) {
-    struct sim_conn *sc = s->conns[i];
+  for (i = 0; s->dns_arrived > 0 && i < s->live_conns.n; i++) {
+    struct sim_conn *sc = s->conns[s->live_conns.idx[i]];
     if (sc == NULL || !sc->dns_arrived) continue;
     sc->dns_arrived = sc->dns_pending = 0;
+    s->dns_arrived--;
     mg_if_resolved(sc->nc, sc->dns_err == 0 ? &sc->dns_addr : NULL, sc->dns_err);
     n++;
   }
@@ -341,8 +355,8 @@ static int deliver_ready(struct sim *s) {
 static int engine_can_send(const struct sim *s) {
   const unsigned long busy = MG_F_LISTENING | MG_F_CONNECTING | MG_F_RESOLVING;
   size_t i;
-  for (i = 0; i < s->nconns; i++) {
-    const struct sim_conn *sc = s->conns[i];
+  for (i = 0; i < s->live_conns.n; i++) {
+    const struct sim_conn *sc = s->conns[s->live_conns.idx[i]];
     const struct mg_connection *nc;
     const struct sim_stream *st;
     if (sc == NULL) continue;
@@ -387,6 +401,7 @@ static int simif_poll(struct mg_iface *iface, int timeout_ms) {
   int64_t target;
   int n;
   if (s == NULL) return 0;
+  sim_compact(s);
   n = deliver_ready(s);
   if (n > 0 || engine_can_send(s)) return n;
   target = s->now + (int64_t) (timeout_ms > 0 ? timeout_ms : 0) * 1000;

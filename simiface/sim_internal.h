@@ -94,6 +94,7 @@ enum peer_kind { PEER_NEW, PEER_TCP, PEER_TCP_SERVER, PEER_UDP };
 struct sim_peer {
   struct sim *sim;
   char name[40];
+  int ordinal; /* creation order, from 1 */
   enum peer_kind kind;
   struct sim_knobs k;
   union socket_address addr;
@@ -118,6 +119,18 @@ struct dns_entry {
   struct dns_entry *next;
 };
 
+struct sim_peer_list {
+  struct sim_peer **p;
+  size_t n, cap;
+};
+
+/* Indexes into socks or conns, ascending (both only ever grow at the end),
+ * with holes where one closed; compacted when the holes are many. */
+struct sim_live {
+  size_t *idx;
+  size_t n, cap, holes;
+};
+
 struct sim {
   int64_t now, horizon;
   long poll_limit;
@@ -129,19 +142,33 @@ struct sim {
   /* event queue: a binary min-heap on (at, seq) */
   struct sim_event *heap;
   size_t nheap, cap_heap;
-  /* socket numbers -> sockets; connection ids -> connections */
+  /* socket numbers -> sockets; connection ids -> connections (NULL once
+   * closed: numbers are never reused) */
   struct sim_sock **socks;
-  size_t nsocks;
+  size_t nsocks, cap_socks;
   struct sim_conn **conns;
-  size_t nconns;
+  size_t nconns, cap_conns, nlive_conns;
+  /* The open ones, for the walks every poll makes: a run that opened and
+   * closed many must not pay for them ever after. */
+  struct sim_live live_socks, live_conns;
+  int dns_arrived; /* connections whose answer awaits delivery */
   struct sim_stream *streams;
   int nstreams;
-  struct sim_peer *peers;
+  struct sim_peer *peers, *last_peer;
   int npeers;
+  struct sim_peer **peer_names; /* by name: open addressing, half full at most */
+  size_t peer_names_cap;
+  /* Listening and UDP peers, in creation order: what the engine's connects
+   * and datagrams look for, without the many peers its connects create. */
+  struct sim_peer_list servers, udp_peers;
   struct dns_entry *dns;
   uint16_t next_port;
   struct mbuf trace;
-  char error[160];
+  /* Bounds on one run (0: none) and what it has used of them. */
+  size_t trace_limit;
+  uint64_t work, work_limit; /* work: the connections each poll served */
+  enum sim_limit limit_hit;
+  char error[200];
 };
 
 /* sim_core.c */
@@ -169,6 +196,10 @@ void sim_engine_dgram(struct sim *s, struct sim_sock *sk,
                       size_t len);
 void sim_dns_query(struct sim *s, struct sim_conn *sc, const char *host);
 void sim_free_net(struct sim *s);
+void sim_live_add(struct sim_live *l, size_t idx);
+/* Drops the holes of the open lists: only where no walk over one is under
+ * way (the start of a poll, a step without an engine). */
+void sim_compact(struct sim *s);
 struct sim *sim_take_installing(void);
 
 #endif

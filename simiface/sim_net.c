@@ -20,17 +20,18 @@
 #define FIRST_FD 3 /* socket numbers look like descriptors: 3, 4, ... */
 
 struct sim_sock *sim_sock_new(struct sim *s, enum sock_kind kind) {
-  struct sim_sock *sk = (struct sim_sock *) calloc(1, sizeof(*sk));
-  struct sim_sock **socks;
-  if (sk == NULL) return NULL;
-  socks = (struct sim_sock **) realloc(s->socks, (s->nsocks + 1) * sizeof(*socks));
-  if (socks == NULL) {
-    free(sk);
-    return NULL;
+  struct sim_sock *sk;
+  if (s->nsocks == s->cap_socks) {
+    size_t cap = s->cap_socks ? s->cap_socks * 2 : 16;
+    struct sim_sock **socks = (struct sim_sock **) realloc(s->socks, cap * sizeof(*socks));
+    if (socks == NULL) return NULL;
+    s->socks = socks;
+    s->cap_socks = cap;
   }
-  s->socks = socks;
+  if ((sk = (struct sim_sock *) calloc(1, sizeof(*sk))) == NULL) return NULL;
   sk->fd = (int) s->nsocks + FIRST_FD;
   sk->kind = kind;
+  sim_live_add(&s->live_socks, s->nsocks);
   s->socks[s->nsocks++] = sk;
   return sk;
 }
@@ -104,6 +105,7 @@ void sim_sock_close(struct sim *s, struct sim_sock *sk) {
   }
   mbuf_free(&sk->dgrams);
   s->socks[sk->fd - FIRST_FD] = NULL;
+  s->live_socks.holes++;
   free(sk);
 }
 
@@ -147,33 +149,86 @@ size_t sim_peer_window_space(const struct sim_stream *st) {
 
 /* ---- peers --------------------------------------------------------------- */
 
-struct sim_peer *sim_peer_find(struct sim *s, const char *name) {
-  struct sim_peer *p;
-  for (p = s->peers; p != NULL; p = p->next) {
-    if (strcmp(p->name, name) == 0) return p;
+/* Peers are looked up by name for every line that names one: a scenario
+ * with thousands of peers must not pay for each of them at every line. */
+static size_t name_hash(const char *name) {
+  size_t h = 2166136261u; /* FNV-1a */
+  for (; *name != '\0'; name++) h = (h ^ (unsigned char) *name) * 16777619u;
+  return h;
+}
+
+static struct sim_peer **name_slot(struct sim_peer **tab, size_t cap, const char *name) {
+  size_t i = name_hash(name) & (cap - 1);
+  while (tab[i] != NULL && strcmp(tab[i]->name, name) != 0) i = (i + 1) & (cap - 1);
+  return &tab[i];
+}
+
+static int index_peer(struct sim *s, struct sim_peer *p) {
+  if ((s->npeers + 1) * 2 > (int) s->peer_names_cap) {
+    size_t cap = s->peer_names_cap ? s->peer_names_cap * 2 : 64, i;
+    struct sim_peer **tab = (struct sim_peer **) calloc(cap, sizeof(*tab));
+    if (tab == NULL) return -1;
+    for (i = 0; i < s->peer_names_cap; i++) {
+      struct sim_peer *q = s->peer_names[i];
+      if (q != NULL) *name_slot(tab, cap, q->name) = q;
+    }
+    free(s->peer_names);
+    s->peer_names = tab;
+    s->peer_names_cap = cap;
   }
-  return NULL;
+  *name_slot(s->peer_names, s->peer_names_cap, p->name) = p;
+  return 0;
+}
+
+/* Keeps the list in creation order, as the walks over all peers found them. */
+static int list_peer(struct sim_peer_list *l, struct sim_peer *p) {
+  size_t i;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    struct sim_peer **m = (struct sim_peer **) realloc(l->p, cap * sizeof(*m));
+    if (m == NULL) return -1;
+    l->p = m;
+    l->cap = cap;
+  }
+  for (i = l->n; i > 0 && l->p[i - 1]->ordinal > p->ordinal; i--) l->p[i] = l->p[i - 1];
+  l->p[i] = p;
+  l->n++;
+  return 0;
+}
+
+struct sim_peer *sim_peer_find(struct sim *s, const char *name) {
+  return s->peer_names_cap > 0 ? *name_slot(s->peer_names, s->peer_names_cap, name)
+                               : NULL;
 }
 
 struct sim_peer *sim_peer_new(struct sim *s, const char *name) {
-  struct sim_peer *p, **tail;
+  struct sim_peer *p;
   char addr[32];
   if (strlen(name) >= sizeof(p->name) || sim_peer_find(s, name) != NULL) {
     sim_set_error(s, "peer name '%s' is taken or too long", name);
     return NULL;
   }
   if ((p = (struct sim_peer *) calloc(1, sizeof(*p))) == NULL) return NULL;
-  p->sim = s;
   strcpy(p->name, name);
+  if (index_peer(s, p) != 0) {
+    free(p);
+    return NULL;
+  }
+  p->sim = s;
   p->k = s->knobs;
   p->reading = 1;
   s->npeers++;
+  p->ordinal = s->npeers;
   snprintf(addr, sizeof(addr), "192.0.2.%d:%d", s->npeers % 250 + 1,
            5000 + s->npeers);
   sim_parse_addr(addr, &p->addr);
-  for (tail = &s->peers; *tail != NULL; tail = &(*tail)->next) {
+  /* in creation order, so that walks and frees are deterministic */
+  if (s->last_peer != NULL) {
+    s->last_peer->next = p;
+  } else {
+    s->peers = p;
   }
-  *tail = p; /* in creation order, so lookups and frees are deterministic */
+  s->last_peer = p;
   return p;
 }
 
@@ -213,6 +268,7 @@ int sim_peer_listen(struct sim_peer *p, const char *addr,
     return sim_set_error(p->sim, "peer %s is in use", p->name);
   }
   if (sim_peer_set_addr(p, addr) != 0) return -1;
+  if (list_peer(&p->sim->servers, p) != 0) return sim_set_error(p->sim, "out of memory");
   p->kind = PEER_TCP_SERVER;
   p->mode = mode;
   return 0;
@@ -273,6 +329,7 @@ int sim_peer_udp_bind(struct sim_peer *p, const char *addr) {
     return sim_set_error(p->sim, "peer %s is in use", p->name);
   }
   if (sim_peer_set_addr(p, addr) != 0) return -1;
+  if (list_peer(&p->sim->udp_peers, p) != 0) return sim_set_error(p->sim, "out of memory");
   p->kind = PEER_UDP;
   return 0;
 }
@@ -344,9 +401,9 @@ int sim_peer_next_dgram(struct sim_peer *p, const char **data, size_t *len) {
 
 static struct sim_peer *find_listening_peer(struct sim *s,
                                             const union socket_address *to) {
-  struct sim_peer *p;
-  for (p = s->peers; p != NULL; p = p->next) {
-    if (p->kind == PEER_TCP_SERVER && sim_addr_eq(&p->addr, to)) return p;
+  size_t i;
+  for (i = 0; i < s->servers.n; i++) {
+    if (sim_addr_eq(&s->servers.p[i]->addr, to)) return s->servers.p[i];
   }
   return NULL;
 }
@@ -433,9 +490,9 @@ int sim_engine_connect(struct sim *s, struct sim_sock *sk,
 
 static struct sim_peer *find_udp_peer(struct sim *s,
                                       const union socket_address *addr) {
-  struct sim_peer *p;
-  for (p = s->peers; p != NULL; p = p->next) {
-    if (p->kind == PEER_UDP && sim_addr_eq(&p->addr, addr)) return p;
+  size_t i;
+  for (i = 0; i < s->udp_peers.n; i++) {
+    if (sim_addr_eq(&s->udp_peers.p[i]->addr, addr)) return s->udp_peers.p[i];
   }
   return NULL;
 }
@@ -469,8 +526,8 @@ static int addr_matches_listener(const union socket_address *local,
 static struct sim_sock *find_engine_sock(struct sim *s, enum sock_kind kind,
                                          const union socket_address *to) {
   size_t i;
-  for (i = 0; i < s->nsocks; i++) {
-    struct sim_sock *sk = s->socks[i];
+  for (i = 0; i < s->live_socks.n; i++) {
+    struct sim_sock *sk = s->socks[s->live_socks.idx[i]];
     if (sk != NULL && sk->kind == kind && addr_matches_listener(&sk->local, to)) {
       return sk;
     }
@@ -543,8 +600,8 @@ static void arrive_dgram_at_engine(struct sim *s, struct sim_event *e) {
   char to[64];
   size_t i;
   /* A connected UDP socket receives what is sent to its local address. */
-  for (i = 0; sk == NULL && i < s->nsocks; i++) {
-    struct sim_sock *c = s->socks[i];
+  for (i = 0; sk == NULL && i < s->live_socks.n; i++) {
+    struct sim_sock *c = s->socks[s->live_socks.idx[i]];
     if (c != NULL && c->kind == SOCK_UDP && sim_addr_eq(&c->local, &e->dest)) sk = c;
   }
   if (sk == NULL) {
@@ -642,6 +699,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
           e->target > 0 && (size_t) e->target <= s->nconns ? s->conns[e->target - 1]
                                                            : NULL;
       if (sc == NULL || !sc->dns_pending) break;
+      if (!sc->dns_arrived) s->dns_arrived++;
       sc->dns_arrived = 1;
       sc->dns_err = e->err;
       sc->dns_addr = e->addr;
@@ -726,6 +784,14 @@ void sim_free_net(struct sim *s) {
     mbuf_free(&st->engine_rx);
     free(st);
   }
+  free(s->servers.p);
+  free(s->udp_peers.p);
+  memset(&s->servers, 0, sizeof(s->servers));
+  memset(&s->udp_peers, 0, sizeof(s->udp_peers));
+  free(s->peer_names);
+  s->peer_names = NULL;
+  s->peer_names_cap = 0;
+  s->last_peer = NULL;
   while (s->peers != NULL) {
     struct sim_peer *p = s->peers;
     s->peers = p->next;

@@ -158,6 +158,10 @@ static void raw_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
+int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc) {
+  return nc->handler == raw_handler || scn_conn(ctx, sim_conn_id(nc))->orig == raw_handler;
+}
+
 static int raw_start(struct mg_mgr *mgr, int argc, char **argv, char *err,
                      size_t errlen) {
   int listen = argc == 2 && strcmp(argv[0], "listen") == 0;

@@ -70,6 +70,7 @@ struct scn_result {
   int64_t end_us;
   char *trace;   /* heap, NUL-terminated */
   char *message; /* heap: why it failed, with the trace around it */
+  int over_bound; /* it failed at one of the bounds on a run's work */
 };
 
 /* Runs a parsed scenario with a seed; the result owns its strings. */
@@ -100,6 +101,12 @@ size_t scenario_to_session(const struct scn *sc, uint8_t **out);
 /* Same-instant polls a run may take before it is declared a livelock
  * (default 10,000,000; fuzz targets lower it to stay fast). */
 extern long scn_poll_limit;
+/* Bounds on one run (0: none): trace kept, in MiB (events recorded are
+ * bounded in proportion), and millions of connection-polls (regular
+ * expressions matched count against it too). A run past one fails, with
+ * scn_result.over_bound set. */
+extern size_t scn_max_trace_mib;
+extern unsigned long scn_max_work_millions;
 /* 0: runs keep no trace (a failure then shows none): for fuzzing speed. */
 extern int scn_tracing;
 

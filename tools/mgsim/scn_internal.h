@@ -15,11 +15,11 @@
 /* An event a handler received (POLL excepted). */
 struct ev_rec {
   int64_t t;
-  int conn;
-  int ev;
   long long arg; /* CONNECT: errno, RECV/SEND: bytes, TIMER: stamp (us),
                     CLOSE: nc->err */
-  int matched;
+  int conn;
+  short ev;      /* every event number, SCN_EV_BROADCAST too, fits */
+  char matched;  /* 24 bytes in all: a long run records millions */
 };
 
 /* "on EVENT action..." from an app line. */
@@ -58,7 +58,9 @@ struct scn_ctx {
   struct app_inst *apps;
   int napps;
   int expectations;
+  unsigned long long re_steps; /* regex steps left this run (see scn_expect.c) */
   char broken[256]; /* a violated invariant, if any */
+  struct scn_names *names; /* the dry pass: what earlier lines set up */
   char cwd[1024];    /* restored after the run */
 };
 
@@ -78,12 +80,26 @@ int scn_lex_line(const char *line, struct tok **out, int *nout, char *err,
                  size_t errlen);
 void scn_free_toks(struct tok *toks, int n);
 int scn_parse_duration(const char *s, int64_t *us);
+/* The longest duration and the latest time a scenario may name (in us,
+ * about 285 years): sums of two stay far from int64_t's end. */
+#define SCN_MAX_US 9000000000000000ULL
 
 /* scn_cmd.c: runs one line (dry: only checks it). */
 int scn_exec(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
              char *err, size_t errlen);
 
+/* apps.c: whether nc runs the raw app's handler. */
+int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
+
 /* scn_run.c */
+/* Regular-expression matching counts against the work bound too: each
+ * million connection-polls allowed buy this many matcher steps (a thread
+ * advanced by one byte: a few ns each), so a pattern within its size limits
+ * cannot keep a run matching for minutes. */
+#define SCN_RE_STEPS_PER_WORK 10000000ull
+/* An app's arguments checked at parse time, in the scenario's folder. */
+int scn_check_app(const struct scn *sc, scn_app_start start, int argc,
+                  char **argv, char *err, size_t errlen);
 struct conn_info *scn_conn(struct scn_ctx *ctx, int id);
 struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id);
 void scn_adopt_new_conns(struct scn_ctx *ctx, int app);
@@ -104,8 +120,18 @@ int scn_errno_by_name(const char *name, long long *out);
 const char *scn_errno_name(long long err);
 
 /* Data specs: "text" | hex "0a0b" | file PATH | repeat N "text" | pattern N.
- * Fills out (which the caller frees) and returns tokens used, or -1. */
+ * Fills out (which the caller frees; NULL: only checks, as a dry pass
+ * does) and returns tokens used, or -1. */
 int scn_data(const struct scn *sc, const struct tok *t, int n, struct mbuf *out,
              char *err, size_t errlen);
+/* Decimal digits only (no sign, space or prefix), at most max: 0 or -1. */
+int scn_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* The dry pass, after a line's own checks: what fails whatever the run
+ * (a peer set up twice, a name the simulation cannot keep, a command after
+ * mgr free...), knowing the lines before it. scn_names_free ends it. */
+struct scn_names;
+int scn_names_check(struct scn_ctx *ctx, const struct scn_line *ln, char *err,
+                    size_t errlen);
+void scn_names_free(struct scn_ctx *ctx);
 
 #endif

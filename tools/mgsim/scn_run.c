@@ -18,9 +18,33 @@ static struct scn_ctx *s_ctx;
 
 long scn_poll_limit = 10000000L;
 int scn_tracing = 1;
+/* The largest scenario in scenarios/ keeps 7 MB of trace and 200,000
+ * events, and none polls connections a million times: these bounds leave
+ * room for far bigger ones, while a runaway stops within seconds, short of
+ * half a gigabyte. */
+size_t scn_max_trace_mib = 256;
+unsigned long scn_max_work_millions = 50;
+
+/* Recorded events allowed per MiB of trace allowed: a run stopped by either
+ * keeps about as much of both (an event costs 24 bytes, a trace line 30). */
+#define EVENTS_PER_MIB 16384
 
 /* How much trace a failure shows. */
 #define TRACE_TAIL_LINES 20
+
+/* Paths in app arguments are relative to the scenario file, at parse time
+ * as in the run, so that a missing one is found before anything runs. */
+int scn_check_app(const struct scn *sc, scn_app_start start, int argc,
+                  char **argv, char *err, size_t errlen) {
+  char cwd[1024];
+  int moved = getcwd(cwd, sizeof(cwd)) != NULL && chdir(sc->basedir) == 0;
+  int rc = start(NULL, argc, argv, err, errlen);
+  if (moved && chdir(cwd) != 0 && rc == 0) {
+    snprintf(err, errlen, "cannot return to %s", cwd);
+    rc = -1;
+  }
+  return rc;
+}
 
 struct conn_info *scn_conn(struct scn_ctx *ctx, int id) {
   static struct conn_info nowhere;
@@ -40,43 +64,51 @@ struct conn_info *scn_conn(struct scn_ctx *ctx, int id) {
 }
 
 struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id) {
-  struct mg_connection *nc;
-  if (!ctx->mgr_live) return NULL;
-  for (nc = mg_next(&ctx->mgr, NULL); nc != NULL; nc = mg_next(&ctx->mgr, nc)) {
-    if (sim_conn_id(nc) == id) return nc;
-  }
-  return NULL;
+  return ctx->mgr_live ? sim_conn_by_id(ctx->sim, id) : NULL;
 }
 
-/* Connections an app created since the last look join that app. */
+static void adopt(struct scn_ctx *ctx, struct mg_connection *nc, int app) {
+  struct conn_info *ci;
+  if (nc == NULL || nc->handler == scn_handler) return;
+  ci = scn_conn(ctx, sim_conn_id(nc));
+  ci->known = 1;
+  ci->orig = nc->handler;
+  ci->app = app;
+  nc->handler = scn_handler;
+}
+
+/* Connections an app created since the last look join that app. Ids grow
+ * with every connection made, so only those past the last look are new:
+ * a look costs what it finds, not what exists. */
 void scn_adopt_new_conns(struct scn_ctx *ctx, int app) {
-  struct mg_connection *nc;
+  int id, last = sim_conn_count(ctx->sim);
   if (!ctx->mgr_live) return;
-  ctx->conns_seen = sim_conn_count(ctx->sim);
-  for (nc = mg_next(&ctx->mgr, NULL); nc != NULL; nc = mg_next(&ctx->mgr, nc)) {
-    struct conn_info *ci;
-    if (nc->handler == scn_handler) continue;
-    ci = scn_conn(ctx, sim_conn_id(nc));
-    ci->known = 1;
-    ci->orig = nc->handler;
-    ci->app = app;
-    nc->handler = scn_handler;
+  for (id = ctx->conns_seen + 1; id <= last; id++) {
+    adopt(ctx, sim_conn_by_id(ctx->sim, id), app);
   }
+  ctx->conns_seen = last;
 }
 
 void scn_record(struct scn_ctx *ctx, int id, int ev, long long arg) {
   struct ev_rec *r;
+  size_t most = scn_max_trace_mib * EVENTS_PER_MIB;
+  if (most > 0 && ctx->nevs >= most) {
+    sim_stop(ctx->sim, "the run recorded over %zu handler events by t=%lld us", most,
+             (long long) sim_now(ctx->sim));
+    return;
+  }
   if (ctx->nevs == ctx->cap_evs) {
     size_t cap = ctx->cap_evs ? ctx->cap_evs * 2 : 64;
-    struct ev_rec *e = (struct ev_rec *) realloc(ctx->evs, cap * sizeof(*e));
-    if (e == NULL) abort();
+    struct ev_rec *e;
+    if (most > 0 && cap > most) cap = most;
+    if ((e = (struct ev_rec *) realloc(ctx->evs, cap * sizeof(*e))) == NULL) abort();
     ctx->evs = e;
     ctx->cap_evs = cap;
   }
   r = &ctx->evs[ctx->nevs++];
   r->t = sim_now(ctx->sim);
   r->conn = id;
-  r->ev = ev;
+  r->ev = (short) ev;
   r->arg = arg;
   r->matched = 0;
 }
@@ -268,15 +300,28 @@ void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
   /* Only a handler can make connections or swap one's handler: look for
    * that when the simulation made a connection since the last look, or
    * this connection's handler changed, not after every event. */
-  if (sim_conn_count(ctx->sim) != ctx->conns_seen || nc->handler != scn_handler) {
-    scn_adopt_new_conns(ctx, ci->app);
+  if (nc->handler != scn_handler) adopt(ctx, nc, ci->app);
+  if (sim_conn_count(ctx->sim) != ctx->conns_seen) scn_adopt_new_conns(ctx, ci->app);
+}
+
+/* Why the simulation stopped, and for a bound, which option moves it. */
+static void sim_failure(struct scn_ctx *ctx, char *err, size_t errlen) {
+  enum sim_limit hit = sim_limit_hit(ctx->sim);
+  if (hit == SIM_LIMIT_NONE) {
+    snprintf(err, errlen, "%s", sim_error(ctx->sim));
+  } else {
+    snprintf(err, errlen,
+             "%s; the scenario asks for more simulated work than mgsim %s",
+             sim_error(ctx->sim),
+             hit == SIM_LIMIT_WORK ? "does (--max-work MILLIONS raises the limit)"
+                                   : "keeps (--max-trace MIB raises the limit)");
   }
 }
 
 int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen) {
   if (ctx->mgr_live) {
     if (sim_run_until(ctx->sim, &ctx->mgr, t) != 0) {
-      snprintf(err, errlen, "%s", sim_error(ctx->sim));
+      sim_failure(ctx, err, errlen);
       return -1;
     }
   } else {
@@ -333,6 +378,9 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   s_ctx = ctx;
   sim_set_poll_limit(ctx->sim, scn_poll_limit);
   sim_set_tracing(ctx->sim, scn_tracing);
+  sim_set_limits(ctx->sim, scn_max_trace_mib << 20,
+                 (uint64_t) scn_max_work_millions * 1000000u);
+  ctx->re_steps = scn_max_work_millions * SCN_RE_STEPS_PER_WORK;
   /* Paths in app arguments are relative to the scenario file. */
   if (getcwd(ctx->cwd, sizeof(ctx->cwd)) == NULL || chdir(sc->basedir) != 0) {
     ctx->cwd[0] = '\0';
@@ -366,6 +414,10 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     mg_mgr_free(&ctx->mgr);
     ctx->mgr_live = 0;
   }
+  /* A bound reached where no poll followed to report it. */
+  if (err[0] == '\0' && sim_limit_hit(ctx->sim) != SIM_LIMIT_NONE) {
+    sim_failure(ctx, err, sizeof(err));
+  }
   /* Every connection a handler saw got exactly one CLOSE. */
   for (i = 1; err[0] == '\0' && (size_t) i < ctx->nconns; i++) {
     if (ctx->conns[i].known && !ctx->conns[i].closed) {
@@ -373,14 +425,11 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     }
   }
   res->passed = err[0] == '\0';
+  res->over_bound = sim_limit_hit(ctx->sim) != SIM_LIMIT_NONE;
   res->expectations = ctx->expectations;
   res->end_us = sim_now(ctx->sim);
   if (!res->passed) res->message = failure(ctx, lineno, err);
-  {
-    const char *t = sim_trace_text(ctx->sim);
-    size_t n = strlen(t) + 1;
-    if ((res->trace = (char *) malloc(n)) != NULL) memcpy(res->trace, t, n);
-  }
+  res->trace = sim_trace_take(ctx->sim);
   s_ctx = NULL;
   if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
   free_ctx(ctx);
