@@ -34,6 +34,8 @@ check "polled connections over 5 million times" 1 "$build/mgsim" tests/limits/id
 check "polled connections over 1 million times" 1 "$build/mgsim-asan" tests/limits/idle_crowd.scn --max-work 1
 check "" 0 "$build/mgsim" tests/limits/echo_flood.scn
 check "produced over 1 MiB of trace" 1 "$build/mgsim-asan" tests/limits/echo_flood.scn --max-trace 1
+check "" 0 "$build/mgsim" tests/limits/peer_hoard.scn
+check "the run's peers received over 16 MiB" 1 "$build/mgsim-asan" tests/limits/peer_hoard.scn --max-trace 16
 check "matching regular expressions took the run over its work bound" 1 "$build/mgsim" tests/limits/regex_budget.scn
 check "matching regular expressions took the run over its work bound" 1 "$build/mgsim-asan" tests/limits/regex_budget.scn --max-work 1
 [ "$bad" -eq 0 ] && echo "$n runs against mgsim's bounds, each ending as it should"

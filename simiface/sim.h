@@ -56,7 +56,8 @@ int sim_run_until(struct sim *s, struct mg_mgr *mgr, int64_t t);
 void sim_set_poll_limit(struct sim *s, long limit);
 
 /* Bounds on one run, so that a scenario asking for endless work fails
- * rather than exhausting memory or time: trace bytes kept, and work, the
+ * rather than exhausting memory or time: trace bytes kept (and, against the
+ * same bound, bytes peers received and keep for expectations), and work, the
  * number of connections the polls served (a poll serving 10 connections
  * counts 10). 0: no bound. Past one, sim_run_until fails at once with a
  * message that says which, and sim_limit_hit() tells it too; trace lines

@@ -166,6 +166,7 @@ struct sim {
   struct mbuf trace;
   /* Bounds on one run (0: none) and what it has used of them. */
   size_t trace_limit;
+  size_t peer_kept; /* bytes peers received and keep (for expectations) */
   uint64_t work, work_limit; /* work: the connections each poll served */
   enum sim_limit limit_hit;
   char error[200];

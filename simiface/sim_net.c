@@ -578,12 +578,26 @@ static void arrive_syn(struct sim *s, struct sim_stream *st) {
   sim_trace(s, st->peer->name, "connected");
 }
 
+/* What peers receive is kept for the expectations to read, so it is memory
+ * the run holds like its trace: the trace bound covers both. Past it the
+ * bytes are dropped and the run stops (as for the trace, with no gap). */
+static int peer_may_keep(struct sim *s, size_t len) {
+  if (s->limit_hit != SIM_LIMIT_NONE) return 0;
+  if (s->trace_limit > 0 && s->peer_kept + len > s->trace_limit) {
+    sim_stop(s, "the run's peers received over %zu MiB by t=%lld us", s->trace_limit >> 20,
+             (long long) s->now);
+    return 0;
+  }
+  s->peer_kept += len;
+  return 1;
+}
+
 static void arrive_at_peer(struct sim *s, struct sim_event *e) {
   struct sim_stream *st = e->st;
   struct sim_peer *p = st->peer;
   char text[120];
   st->in_flight -= e->len;
-  if (st->peer_reset || p->got_rst) return;
+  if (st->peer_reset || p->got_rst || !peer_may_keep(s, e->len)) return;
   if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
   if (p->reading) {
     mbuf_append(&p->rx, e->data, e->len);
@@ -688,6 +702,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       break;
     case EV_DGRAM_TO_PEER: {
       char text[120];
+      if (!peer_may_keep(s, e->len + sizeof(e->len))) break;
       mbuf_append(&e->peer->dgrams, &e->len, sizeof(e->len));
       mbuf_append(&e->peer->dgrams, e->data, e->len);
       if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
