@@ -20,6 +20,15 @@ fi
 cores=${FUZZ_JOBS:-$(nproc)}
 make --no-print-directory -s -j"$cores" BUILD="$build" "${targets[@]/#/$build/fuzz/}" >/dev/null || exit 2
 
+# A blow-up is a finding: an input that takes 10 s or 2 GB fails like a
+# crash (filed under fuzz/regress). Scenario inputs may be long (the target
+# parses up to 64 KiB), so that a superlinear lexer or pattern shows.
+limits_for() {
+  case $1 in
+    scenario) echo "-max_len=65536" ;;
+  esac
+}
+
 dict_for() {
   case $1 in
     http_*) echo fuzz/dict/http.dict ;;
@@ -73,7 +82,9 @@ for t in "${targets[@]}"; do
   else
     mode=()
   fi
+  # shellcheck disable=SC2046
   "$bin" ${mode[@]+"${mode[@]}"} -max_total_time="$seconds" -print_final_stats=1 \
+    -timeout=10 -rss_limit_mb=2048 $(limits_for "$t") \
     -artifact_prefix="$artifacts/" ${dict:+-dict=$dict} "$work/new" "$corpus" \
     >"$work/log" 2>&1
   # Merge: only inputs that add coverage join the corpus.
