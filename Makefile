@@ -91,7 +91,7 @@ EXAMPLES := echo_server timer simplest_web_server websocket_chat http_client \
             websocket_client
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 # The tests that touch sockets run again against the poll() backend.
-NET_TESTS := test_events test_flow test_threads test_timers test_udp
+NET_TESTS := test_events test_flow test_threads test_timers test_udp test_static_files
 
 MGSIM        := $(BUILD)/mgsim $(BUILD)/mgsim-asan
 EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # HTTP static-file benchmark: simplest_web_server, nginx and lighttpd serve the
-# same 4 KiB file from the same temporary directory on free 127.0.0.1 ports,
-# and wrk loads each in turn over keep-alive connections. Prints requests/s
-# per server and the ratios ours/nginx and ours/lighttpd.
+# same files from the same temporary directory on free 127.0.0.1 ports, and
+# wrk loads each in turn over keep-alive connections, in three
+# configurations: a 4 KiB file over 50 connections, a 1 MiB file over 50,
+# and the 4 KiB file over 200. Each configuration runs BENCH_REPEAT times,
+# the three servers one after the other in a rotating order, so that all
+# three see the same background load; the ratios ours/nginx and
+# ours/lighttpd are taken within each round, and their median, minimum and
+# maximum printed.
 #
 # Usage: bench/run_http_bench.sh BUILD_DIR
 #
 # Environment:
-#   BENCH_THREADS   wrk threads      (default 1)
-#   BENCH_CONNS     wrk connections  (default 50)
-#   BENCH_SECONDS   wrk duration, s  (default 5)
+#   BENCH_THREADS   wrk threads                        (default 1)
+#   BENCH_CONNS     connections of the first two runs  (default 50)
+#   BENCH_CONNS_HI  connections of the third           (default 200)
+#   BENCH_SECONDS   wrk duration per run, s            (default 5)
+#   BENCH_REPEAT    rounds per configuration           (default 3)
+#   BENCH_PIN       1: servers on CPU 0, wrk on CPU 1 (default when there
+#                   are two CPUs or more and taskset exists), 0: no pinning
 #
 # Needs wrk and curl (ci/deps.sh bench), nginx and lighttpd (ci/deps.sh
 # interop). nginx runs with one worker, no access log, sendfile and
@@ -30,15 +39,34 @@ build=$(cd "$1" && pwd) || exit 2
 
 THREADS=${BENCH_THREADS:-1}
 CONNS=${BENCH_CONNS:-50}
+CONNS_HI=${BENCH_CONNS_HI:-200}
 SECONDS_=${BENCH_SECONDS:-5}
-for v in "$THREADS" "$CONNS" "$SECONDS_"; do
+REPEAT=${BENCH_REPEAT:-3}
+for v in "$THREADS" "$CONNS" "$CONNS_HI" "$SECONDS_" "$REPEAT"; do
   case "$v" in
     '' | *[!0-9]* | 0)
-      echo "run_http_bench: BENCH_THREADS, BENCH_CONNS and BENCH_SECONDS must be positive integers" >&2
+      echo "run_http_bench: BENCH_THREADS, BENCH_CONNS, BENCH_CONNS_HI, BENCH_SECONDS and BENCH_REPEAT must be positive integers" >&2
       exit 2
       ;;
   esac
 done
+PIN=${BENCH_PIN:-}
+if [ -z "$PIN" ]; then
+  if command -v taskset >/dev/null 2>&1 && [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then
+    PIN=1
+  else
+    PIN=0
+  fi
+fi
+# Server and load generator on CPUs of their own: on two CPUs the kernel
+# would otherwise move them about, and each server would get a different
+# share of the machine.
+SRV_CPU=()
+WRK_CPU=()
+if [ "$PIN" = 1 ]; then
+  SRV_CPU=(taskset -c 0)
+  WRK_CPU=(taskset -c 1)
+fi
 
 die() {
   echo "run_http_bench: $*" >&2
@@ -70,8 +98,17 @@ chmod 755 "$TMPD"
 www=$TMPD/www
 mkdir -p "$www" "$TMPD/nginx/tmp"
 head -c 4096 /dev/urandom >"$www/file4k.bin"
-chmod 644 "$www/file4k.bin"
-want=$(sha256sum "$www/file4k.bin" | cut -d' ' -f1)
+head -c 1048576 /dev/urandom >"$www/file1m.bin"
+chmod 644 "$www/file4k.bin" "$www/file1m.bin"
+declare -A WANT
+for f in file4k.bin file1m.bin; do
+  WANT[$f]=$(sha256sum "$www/$f" | cut -d' ' -f1)
+done
+# mgcore keeps a small file in memory only once it has not changed for two
+# seconds (a change within the file system's timestamp tick could not be
+# told apart otherwise): files written just now are read afresh each time.
+# A server's document root is not usually written a moment before the load.
+sleep 2
 
 # The configurations are templates until the port is known: with_port.sh
 # PORT TEMPLATE CONF COMMAND... writes CONF with @PORT@ replaced and execs
@@ -122,63 +159,71 @@ server.max-keep-alive-idle = 65
 mimetype.assign = ( "" => "application/octet-stream" )
 EOF
 
-declare -A RPS ERR
+declare -A PORT RPS ERR
 NAMES="mgcore nginx lighttpd"
 status=0
 
-bench_one() { # NAME COMMAND...
-  local name=$1 out rps errs rc got
+start_one() { # NAME COMMAND...
+  local name=$1 f got
   shift
-  if ! start_server "$name" "$TMPD/$name.log" "$@"; then
-    RPS[$name]=-
+  if ! start_server "$name" "$TMPD/$name.log" "${SRV_CPU[@]}" "$@"; then
     ERR[$name]="did not start"
     status=1
     return
   fi
-  local url="http://127.0.0.1:$SRV_PORT/file4k.bin"
-  got=$(curl -sS --max-time 10 "$url" | sha256sum | cut -d' ' -f1)
-  if [ "$got" != "$want" ]; then
-    RPS[$name]=-
-    ERR[$name]="GET /file4k.bin did not return the file"
-    status=1
-    stop_pid "$SRV_PID"
+  for f in file4k.bin file1m.bin; do
+    got=$(curl -sS --max-time 10 "http://127.0.0.1:$SRV_PORT/$f" | sha256sum | cut -d' ' -f1)
+    if [ "$got" != "${WANT[$f]}" ]; then
+      ERR[$name]="GET /$f did not return the file"
+      status=1
+      stop_pid "$SRV_PID"
+      return
+    fi
+  done
+  PORT[$name]=$SRV_PORT
+}
+
+# wrk_one NAME FILE CONNS KEY: requests/s into RPS[KEY], or "-".
+wrk_one() {
+  local name=$1 file=$2 conns=$3 key=$4 out rc rps errs
+  if [ -z "${PORT[$name]:-}" ]; then
+    RPS[$key]=-
     return
   fi
-  out=$TMPD/wrk.$name
-  timeout $((SECONDS_ + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_}s" "$url" >"$out" 2>&1
+  out=$TMPD/wrk.$key
+  timeout $((SECONDS_ + 30)) "${WRK_CPU[@]}" wrk -t"$THREADS" -c"$conns" -d"${SECONDS_}s" \
+    "http://127.0.0.1:${PORT[$name]}/$file" >"$out" 2>&1
   rc=$?
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
   errs=$(grep -E 'Socket errors|Non-2xx' "$out" | sed 's/^ *//' | paste -sd';' -)
   if [ "$rc" -ne 0 ] || [ -z "$rps" ]; then
-    RPS[$name]=-
+    RPS[$key]=-
     ERR[$name]="wrk exit $rc"
     status=1
   else
-    RPS[$name]=$rps
-    ERR[$name]=${errs:-none}
-    [ -z "$errs" ] || status=1
+    RPS[$key]=$rps
+    if [ -n "$errs" ]; then
+      ERR[$name]="$errs"
+      status=1
+    fi
   fi
-  echo "--- $name (127.0.0.1:$SRV_PORT)"
-  sed 's/^/    /' "$out"
-  stop_pid "$SRV_PID"
 }
 
-echo "wrk -t$THREADS -c$CONNS -d${SECONDS_}s, keep-alive, one 4 KiB file"
-bench_one mgcore "$build/examples/simplest_web_server" "127.0.0.1:{PORT}" "$www"
+echo "wrk -t$THREADS -d${SECONDS_}s, keep-alive, $REPEAT rounds per configuration" \
+  "(pinned: $([ "$PIN" = 1 ] && echo 'servers CPU 0, wrk CPU 1' || echo no))"
+start_one mgcore "$build/examples/simplest_web_server" "127.0.0.1:{PORT}" "$www"
 if [ -n "$NGINX" ]; then
-  bench_one nginx sh "$TMPD/with_port.sh" "{PORT}" "$TMPD/nginx/nginx.conf.in" \
+  start_one nginx sh "$TMPD/with_port.sh" "{PORT}" "$TMPD/nginx/nginx.conf.in" \
     "$TMPD/nginx/nginx.conf" \
     "$NGINX" -p "$TMPD/nginx" -e "$TMPD/nginx/error.log" -c "$TMPD/nginx/nginx.conf"
 else
-  RPS[nginx]=-
   ERR[nginx]="not installed (ci/deps.sh interop)"
   status=1
 fi
 if [ -n "$LIGHTTPD" ]; then
-  bench_one lighttpd sh "$TMPD/with_port.sh" "{PORT}" "$TMPD/lighttpd.conf.in" \
+  start_one lighttpd sh "$TMPD/with_port.sh" "{PORT}" "$TMPD/lighttpd.conf.in" \
     "$TMPD/lighttpd.conf" "$LIGHTTPD" -D -f "$TMPD/lighttpd.conf"
 else
-  RPS[lighttpd]=-
   ERR[lighttpd]="not installed (ci/deps.sh interop)"
   status=1
 fi
@@ -191,11 +236,43 @@ ratio() { # A B
   fi
 }
 
-echo
-printf '%-10s %12s  %s\n' server 'requests/s' errors
-for n in $NAMES; do
-  printf '%-10s %12s  %s\n' "$n" "${RPS[$n]}" "${ERR[$n]}"
+# median, min and max of the numbers given ("-" ignored)
+spread() {
+  printf '%s\n' "$@" | grep -v '^-$' | sort -g |
+    awk '{ v[NR] = $1 } END {
+      if (NR == 0) { print "-"; exit }
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
+
+CONFIGS="file4k.bin:$CONNS file1m.bin:$CONNS file4k.bin:$CONNS_HI"
+for cfg in $CONFIGS; do
+  file=${cfg%%:*}
+  conns=${cfg##*:}
+  echo
+  echo "=== $file, $conns connections"
+  printf '%-6s %12s %12s %12s %11s %14s\n' round mgcore nginx lighttpd ours/nginx ours/lighttpd
+  rn=()
+  rl=()
+  for r in $(seq 1 "$REPEAT"); do
+    # A rotating order: no server always runs first, or right after another.
+    order=$(echo "$NAMES $NAMES" | cut -d' ' -f$(((r - 1) % 3 + 1))-$(((r - 1) % 3 + 3)))
+    for n in $order; do
+      wrk_one "$n" "$file" "$conns" "$n.$r"
+    done
+    a=$(ratio "${RPS[mgcore.$r]}" "${RPS[nginx.$r]}")
+    b=$(ratio "${RPS[mgcore.$r]}" "${RPS[lighttpd.$r]}")
+    rn+=("$a")
+    rl+=("$b")
+    printf '%-6s %12s %12s %12s %11s %14s\n' "$r" "${RPS[mgcore.$r]}" "${RPS[nginx.$r]}" \
+      "${RPS[lighttpd.$r]}" "$a" "$b"
+  done
+  printf '%-16s %s\n' 'ours/nginx' "$(spread "${rn[@]}")   median (min-max)"
+  printf '%-16s %s\n' 'ours/lighttpd' "$(spread "${rl[@]}")   median (min-max)"
 done
-printf '%-16s %s\n' 'ours/nginx' "$(ratio "${RPS[mgcore]}" "${RPS[nginx]}")"
-printf '%-16s %s\n' 'ours/lighttpd' "$(ratio "${RPS[mgcore]}" "${RPS[lighttpd]}")"
+
+echo
+for n in $NAMES; do
+  printf '%-10s errors: %s\n' "$n" "${ERR[$n]:-none}"
+done
 exit "$status"

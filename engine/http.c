@@ -9,7 +9,9 @@
  * sees is contiguous and no chunk-size line ever shows in it.
  *
  * A malformed request is answered (400, 413, 414, 431, 501, 505), not just
- * dropped; the connection then closes after the flush, ignoring further input.
+ * dropped. However the server side ends a connection (an error, a request
+ * that asked to close, the idle timeout, a handler's MG_F_SEND_AND_CLOSE),
+ * the close lingers: see start_linger().
  */
 #include <assert.h>
 #include <errno.h>
@@ -121,63 +123,53 @@ static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
 
 /* ---- errors --------------------------------------------------------------- */
 
-/* Whether a head has a Content-Length or Transfer-Encoding field, by name
- * at a line start, whatever else is wrong with it. */
-static int mentions_body(const char *s, size_t n) {
-  static const char *names[] = {"content-length:", "transfer-encoding:"};
-  size_t i, k;
-  for (i = 0; i < n; i++) {
-    if (i > 0 && s[i - 1] != '\n') continue;
-    for (k = 0; k < 2; k++) {
-      size_t len = strlen(names[k]);
-      if (n - i >= len && mg_ncasecmp(s + i, names[k], len) == 0) return 1;
-    }
-  }
-  return 0;
-}
-
-/* Whether the peer may still be sending the request being refused: a body
- * under way, a declared body not all here, or a head whose end has not
- * arrived. */
-static int more_may_come(const struct mg_connection *nc, const struct http_pd *pd) {
-  const struct mbuf *rb = &nc->recv_mbuf;
-  const char *end, *lf;
-  size_t head;
-  if (pd->state == HS_BODY) return 1;
-  if (pd->head.header_len > 0) {
-    size_t body = rb->len - (size_t) pd->head.header_len;
-    return pd->head.body_kind == HTTP_BODY_CHUNKED ||
-           (pd->head.body_kind == HTTP_BODY_LENGTH && body < pd->head.content_length);
-  }
-  /* A head refused as malformed: its end may not have arrived, bytes may
-   * follow it (an upload), or it may announce a body still to come. */
-  if (rb->len == 0) return 1;
-  end = (const char *) memmem(rb->buf, rb->len, "\r\n\r\n", 4);
-  lf = (const char *) memmem(rb->buf, rb->len, "\n\n", 2);
-  if (end == NULL || (lf != NULL && lf < end)) end = lf;
-  if (end == NULL) return 1;
-  head = (size_t) (end - rb->buf) + (end[0] == '\r' ? 4 : 2);
-  return head < rb->len || mentions_body(rb->buf, head);
-}
-
-/* Answers a malformed request and closes after the flush; input is dropped
- * from now on. If the peer may still be sending the request, the close
- * lingers (see mg_http_limits.linger_timeout): data arriving at a closed
- * socket gets a RST, and a RST can make the peer drop the reply unread.
- * A client facing a malformed reply just closes. */
-static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
-                 const char *reason) {
-  int linger = !pd->is_client && more_may_come(nc, pd);
+/*
+ * A lingering close (RFC 9112 section 9.6). Closing a socket with input
+ * unread, or input still arriving, makes the system answer with a RST, and
+ * a RST can make the peer drop the reply it has not read yet: the peer of
+ * a pipeline, of an upload refused midway, of a request that crossed our
+ * idle close. So input is dropped from now on, the sending side is shut
+ * down once the reply is out (the peer sees the end of it, a FIN), and the
+ * close waits until the peer closes too or has been quiet for
+ * linger_timeout, at most linger_max, or until it has sent
+ * HTTP_LINGER_MAX_BYTES more (check_linger).
+ */
+static void start_linger(struct mg_connection *nc, struct http_pd *pd) {
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
+  if (pd->linger_since == 0) pd->linger_since = mg_time();
+}
+
+/* A close the server side asked for through the flag, in the engine (a
+ * request that said "Connection: close", http_send.c ending a reply) or in
+ * a handler, becomes a lingering one. Not after the peer's FIN (nothing
+ * more can come, the close is due), nor on WebSocket and tunnel
+ * connections, whose ends follow their own protocols. */
+static void linger_instead(struct mg_connection *nc, struct http_pd *pd) {
+  if (!(nc->flags & MG_F_SEND_AND_CLOSE) || pd->is_client || nc->peer_fin ||
+      (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_LISTENING | MG_F_IS_WEBSOCKET)) ||
+      pd->state == HS_WEBSOCKET || pd->state == HS_TUNNEL) {
+    return;
+  }
+  nc->flags &= ~(unsigned long) MG_F_SEND_AND_CLOSE;
+  start_linger(nc, pd);
+}
+
+/* Answers a malformed request (once: whatever fails after the first error
+ * is not answered again) and closes, lingering. A client facing a
+ * malformed reply just closes. */
+static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
+                 const char *reason) {
   if (pd->is_client) {
+    pd->state = HS_DISCARD;
+    mbuf_clear(&nc->recv_mbuf);
     /* A reply too large to keep is not a malformed one: the handler can
      * tell them apart (and stream with MG_F_DELETE_CHUNK next time). */
     nc->err = status == 413 || status == 431 ? EMSGSIZE : EPROTO;
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
-  if (!pd->replied) {
+  if (!pd->replied && pd->state != HS_DISCARD) {
     char body[160];
     char date[40];
     int n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
@@ -188,11 +180,8 @@ static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
               "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
               status, mg_http_status_text(status), date, MG_SERVER_HEADER, n, body);
   }
-  if (linger) {
-    pd->linger_since = mg_time();
-  } else {
-    nc->flags |= MG_F_SEND_AND_CLOSE;
-  }
+  pd->replied = 1;
+  start_linger(nc, pd);
 }
 
 /* ---- messages ------------------------------------------------------------- */
@@ -232,7 +221,17 @@ void mg_http_request_begin(struct http_pd *pd) {
   pd->close_after_reply = !pd->head.keep_alive;
   pd->http10 = mg_vcmp(&pd->hm.proto, "HTTP/1.0") == 0;
   pd->reply_no_body = 0;
+  pd->connect_request = mg_vcmp(&pd->hm.method, "CONNECT") == 0;
   pd->in_request = 1;
+}
+
+/* Whether the handler answered with anything but a 2xx status line: the
+ * bytes it queued during the request start at sent_before. */
+static int refused(const struct mg_connection *nc, size_t sent_before) {
+  const char *p = nc->send_mbuf.buf + sent_before;
+  size_t n = nc->send_mbuf.len - sent_before;
+  if (nc->send_mbuf.len <= sent_before) return 0;
+  return n < 10 || memcmp(p, "HTTP/1.", 7) != 0 || p[9] != '2';
 }
 
 /* After the request's last event: drops its consumed bytes and settles what
@@ -245,6 +244,20 @@ void mg_http_request_end(struct mg_connection *nc, struct http_pd *pd,
   if (pd->reply_open && pd->head_request && pd->reply_chunks == 0) pd->reply_open = 0;
   pd->endpoint = NULL;
   mbuf_remove(&nc->recv_mbuf, consumed);
+  if (pd->connect_request && !pd->close_after_reply) {
+    /* RFC 9110 section 9.3.6: what follows a CONNECT's head is the
+     * tunnel's, never another request, so the connection is the handler's
+     * from now on (the bytes stay in recv_mbuf, as on a plain connection),
+     * unless the handler refused it at once: then those bytes are neither
+     * tunnel nor HTTP we could trust, and the connection closes after the
+     * refusal. A handler that answers later owns the connection either
+     * way. */
+    if (refused(nc, sent_before)) {
+      pd->close_after_reply = 1;
+    } else {
+      pd->state = HS_TUNNEL;
+    }
+  }
   if (pd->close_after_reply) {
     /* "Connection: close" (or HTTP/1.0): nothing after this request counts;
      * close once the reply is out, if one was given right away. A chunked
@@ -423,9 +436,11 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
   while (!(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     struct mbuf *rb = &nc->recv_mbuf;
     if (pd->state == HS_DISCARD) {
+      if (pd->linger_since > 0) pd->linger_bytes += rb->len;
       mbuf_clear(rb);
       return;
     }
+    if (pd->state == HS_TUNNEL) return;
     if (pd->state == HS_WEBSOCKET) {
       mg_ws_process(nc);
       return;
@@ -507,18 +522,26 @@ void mg_http_reply_done(struct mg_connection *nc) {
 
 /* ---- timeouts ------------------------------------------------------------- */
 
-/* A lingering close ends once the reply is out and the peer has been quiet
- * for linger_timeout, or after linger_max whatever the state. */
+/* A lingering close (start_linger) shuts the sending side down once the
+ * reply is out, and ends once the peer has been quiet for linger_timeout
+ * after that, or after linger_max or HTTP_LINGER_MAX_BYTES whatever the
+ * state: a peer that keeps sending cannot hold the connection. (The peer's
+ * FIN ends it at once, through the engine's own close.) */
 static void check_linger(struct mg_connection *nc, struct http_pd *pd, double now) {
   double quiet = pd->last_io + pd->lim.linger_timeout;
   double cap = pd->linger_since + pd->lim.linger_max;
-  if (now >= cap || (nc->send_mbuf.len == 0 && now >= quiet)) {
+  int out = nc->send_mbuf.len == 0 && pd->stream == NULL;
+  if (out && !pd->write_shut) {
+    pd->write_shut = 1;
+    if (nc->iface->vtable->shutdown_write != NULL) nc->iface->vtable->shutdown_write(nc);
+  }
+  if (now >= cap || pd->linger_bytes > HTTP_LINGER_MAX_BYTES || (out && now >= quiet)) {
     nc->proto_deadline = 0;
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
   /* While the reply is still going out, the SEND events move last_io. */
-  nc->proto_deadline = nc->send_mbuf.len > 0 || cap < quiet ? cap : quiet;
+  nc->proto_deadline = !out || cap < quiet ? cap : quiet;
 }
 
 /* 408 for a request that stopped coming, and the deadline of the close
@@ -527,16 +550,18 @@ static void time_out(struct mg_connection *nc, struct http_pd *pd, double now,
                      const char *why) {
   nc->proto_deadline = 0;
   fail(nc, pd, 408, why);
-  if (pd->linger_since > 0) check_linger(nc, pd, now);
+  check_linger(nc, pd, now);
 }
 
 /* A head that takes too long (slowloris) gets 408; an idle keep-alive
- * connection closes quietly. The deadline makes the poll wake for them. */
+ * connection closes without a word (lingering). The deadline makes the poll
+ * wake for them. */
 static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double now) {
   double deadline = 0;
   int idle = pd->state == HS_HEAD && nc->recv_mbuf.len == 0 &&
              nc->send_mbuf.len == 0 && pd->stream == NULL && !pd->reply_open;
-  if (pd->is_client || (nc->flags & MG_F_LISTENING) || pd->state == HS_WEBSOCKET) {
+  if (pd->is_client || (nc->flags & MG_F_LISTENING) || pd->state == HS_WEBSOCKET ||
+      pd->state == HS_TUNNEL) {
     nc->proto_deadline = 0;
     return;
   }
@@ -559,8 +584,9 @@ static void check_timeouts(struct mg_connection *nc, struct http_pd *pd, double 
     deadline = pd->last_io + pd->lim.idle_timeout;
   } else if (idle) {
     if (now >= pd->last_io + pd->lim.idle_timeout) {
-      nc->proto_deadline = 0;
-      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      /* A request may be on its way: the close lingers like any other. */
+      start_linger(nc, pd);
+      check_linger(nc, pd, now);
       return;
     }
     deadline = pd->last_io + pd->lim.idle_timeout;
@@ -634,6 +660,7 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
     mg_http_reply_done(nc);
   }
   if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    linger_instead(nc, pd);
     check_timeouts(nc, pd, mg_time());
   }
 }

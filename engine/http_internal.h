@@ -40,9 +40,11 @@ struct http_head {
  * Transfer-Encoding (501), more than MG_MAX_HTTP_HEADERS headers or a head
  * longer than max_header (431), a request target longer than max_uri (414),
  * a version other than HTTP/1.0 and HTTP/1.1 (505), a missing or repeated
- * Host in an HTTP/1.1 request: all malformed. Lines may end in CRLF or LF.
- * A response's body kind assumes a request that was not HEAD; 1xx, 204 and
- * 304 responses have no body.
+ * Host in an HTTP/1.1 request: all malformed. A request's lines end in CRLF
+ * (a bare LF is malformed too), a response's in CRLF or LF. A CONNECT
+ * request has no body whatever its framing fields say. A response's body
+ * kind assumes a request that was not HEAD; 1xx, 204 and 304 responses have
+ * no body.
  */
 void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
                         size_t max_uri, struct http_message *hm,
@@ -53,8 +55,9 @@ void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
  * s + *data_off, *data_len bytes, the whole chunk (size line, data, CRLF)
  * being *total bytes; the last chunk (size 0) has *data_len 0 and *total
  * covers its trailer section too. Returns 0 when more bytes are needed, -1
- * for a malformed chunk (bad hex, overflow, a missing CRLF, a bare CR).
- * Chunk extensions are skipped.
+ * for a malformed chunk (bad hex, overflow, a missing CRLF, a bare CR, a
+ * chunk extension outside RFC 9112's grammar, whitespace after the size
+ * that no ';' follows). Well-formed chunk extensions are skipped.
  */
 int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
                         size_t *data_len, size_t *total);
@@ -72,8 +75,13 @@ enum http_state {
   HS_HEAD,      /* waiting for a complete head */
   HS_BODY,      /* a head is parsed, its body is arriving */
   HS_WEBSOCKET, /* frames */
-  HS_DISCARD    /* an error was answered: input is dropped until the close */
+  HS_DISCARD,   /* the server side is closing (an error was answered, a
+                   request asked to close...): input is dropped */
+  HS_TUNNEL     /* after a CONNECT: the bytes are the handler's */
 };
+
+/* How much a lingering close drops before it closes anyway. */
+#define HTTP_LINGER_MAX_BYTES ((size_t) 1 << 20)
 
 struct http_pd {
   struct mg_http_limits lim;
@@ -89,6 +97,8 @@ struct http_pd {
   double head_started; /* when the first byte of a head arrived (0: none) */
   double last_io;      /* for the idle and linger timeouts */
   double linger_since; /* when a lingering close began (0: none) */
+  size_t linger_bytes; /* input dropped since */
+  int write_shut;      /* the sending side is shut down (a FIN went out) */
   int replied;         /* a reply to the current request has begun */
   int close_after_reply;
   int http10;          /* the current request is HTTP/1.0 */
@@ -98,6 +108,7 @@ struct http_pd {
   int reply_no_body;   /* the reply has no body: chunks are dropped */
   int reply_chunks;    /* chunks written since mg_send_head */
   int in_request;      /* the request handler is running */
+  int connect_request; /* the current request is a CONNECT */
   int reply_ended_late; /* the last chunk came after the handler returned */
   struct http_endpoint *endpoints;
   mg_event_handler_t endpoint; /* the handler of the current request */
@@ -110,7 +121,9 @@ struct http_pd {
   int ws_msg_op;      /* opcode of a fragmented message in progress, or -1 */
   size_t ws_assembled; /* bytes of that message gathered at the buffer start */
   size_t ws_raw;       /* frames not yet parsed start here (>= ws_assembled) */
-  uint32_t ws_utf8;
+  uint32_t ws_utf8;   /* UTF-8 state of a text message, as far as it came */
+  size_t ws_seen;      /* payload bytes of the frame at ws_raw already
+                          unmasked and checked (it has not all arrived) */
   int ws_close_sent, ws_close_received;
   /* client */
   char *ws_key;        /* the key a client sent, to check the accept value */

@@ -29,6 +29,7 @@ struct scan {
   const char *s;
   size_t lim;
   int at_limit; /* lim is the head limit, not the end of the input */
+  int is_req;   /* a request: its lines end in CRLF only */
   size_t pos;   /* where the next line starts */
 };
 
@@ -214,10 +215,15 @@ static int list_has(struct mg_str list, const char *token) {
 /*
  * s[i] is a CR or an LF that ends a line. A CR must be followed by LF: a
  * bare CR is read as a line break by some parsers and as data by others.
+ * A bare LF is the same hazard in a request: a front end that takes it for
+ * whitespace inside a value ("Dummy: x\nContent-Length: 5") sees other
+ * fields than we would, so a request's lines end in CRLF only. Replies are
+ * read leniently, as clients commonly do: no other recipient shares them.
  */
 static enum step line_end(const struct scan *sc, size_t i, size_t *next,
                           struct http_head *h) {
   if (sc->s[i] == '\n') {
+    if (sc->is_req) return fail(h, 400, "bare LF");
     *next = i + 1;
     return STEP_OK;
   }
@@ -597,6 +603,15 @@ static enum step interpret(int is_req, struct http_message *hm,
     if (f.hosts > 1) return fail(h, 400, "more than one Host");
     if (f.hosts == 0 && !http10) return fail(h, 400, "missing Host");
     if (request_body(&f, h) != STEP_OK) return STEP_ERROR;
+    /* RFC 9110 section 9.3.6: a CONNECT request has no content, whatever
+     * its framing fields say (they are still checked above, a malformed
+     * one being no safer here than anywhere). What follows its head is the
+     * tunnel's, and taking it for a body would hide tunnel bytes, or a
+     * second request, from whoever reads the tunnel. */
+    if (mg_vcmp(&hm->method, "CONNECT") == 0) {
+      h->body_kind = HTTP_BODY_NONE;
+      h->content_length = 0;
+    }
   } else if (response_body(hm->resp_code, &f, h) != STEP_OK) {
     return STEP_ERROR;
   }
@@ -625,6 +640,7 @@ void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
   sc.s = s;
   sc.at_limit = n >= max_header;
   sc.lim = sc.at_limit ? max_header : n;
+  sc.is_req = is_req;
   sc.pos = 0;
 
   r = is_req ? parse_request_line(&sc, max_uri, hm, h)
@@ -652,14 +668,15 @@ void mg_http_parse_head(const char *s, size_t n, int is_req, size_t max_header,
  * peer that ends a body with an extra CRLF leaves between messages. They
  * count in the returned length, so that a caller removing that many bytes
  * removes them as well; hm->message starts at the first real line. A bare
- * CR among them is no empty line and fails like any other bad first line.
+ * CR among them is no empty line and fails like any other bad first line;
+ * so is a bare LF before a request, whose lines end in CRLF only.
  */
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
   struct http_head h;
   size_t len = n > 0 ? (size_t) n : 0, avail, skip = 0;
 
   for (;;) {
-    if (skip < len && s[skip] == '\n') {
+    if (!is_req && skip < len && s[skip] == '\n') {
       skip++;
     } else if (skip + 1 < len && s[skip] == '\r' && s[skip + 1] == '\n') {
       skip += 2;
@@ -702,7 +719,7 @@ static int expect_crlf(const char *s, size_t n, size_t i) {
 }
 
 /* Skips to the CRLF ending a line whose bytes may only be field characters
- * (a chunk extension or a trailer value). *end gets the CR's position. */
+ * (a trailer value). *end gets the CR's position. */
 static int skip_to_crlf(const char *s, size_t n, size_t i, size_t *end) {
   i = span(s, i, n, CC_FIELD);
   *end = i;
@@ -732,6 +749,66 @@ static int parse_trailers(const char *s, size_t n, size_t i, size_t *total) {
   }
 }
 
+/* A quoted-string (RFC 9110 section 5.6.4) whose opening quote is at s[i]:
+ * 1 with *end just past the closing quote, 0 if it has not all arrived, -1
+ * if a byte that no quoted-string may hold (a CR, say: the quote is never
+ * closed) comes first. */
+static int quoted_string(const char *s, size_t n, size_t i, size_t *end) {
+  for (i++; i < n; i++) {
+    unsigned char c = (unsigned char) s[i];
+    if (c == '"') {
+      *end = i + 1;
+      return 1;
+    }
+    if (c == '\\') {
+      if (++i >= n) return 0;
+      c = (unsigned char) s[i]; /* quoted-pair: HTAB, SP, VCHAR, obs-text */
+    }
+    if (!is_class(c, CC_FIELD)) return -1;
+  }
+  return 0;
+}
+
+/*
+ * What follows a chunk size, up to the CRLF ending the line, per RFC 9112
+ * section 7.1.1: *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string
+ * ) ] ). The grammar is followed exactly rather than skipped over: bytes a
+ * lenient parser would pass by (a bare ';', an unclosed quote, padding
+ * after the size) are where two recipients can disagree on where the line
+ * ends. Returns what expect_crlf does, *end getting the CR's position.
+ */
+static int chunk_extensions(const char *s, size_t n, size_t i, size_t *end) {
+  for (;;) {
+    size_t ws = span(s, i, n, CC_OWS);
+    if (ws >= n) return 0;
+    if (s[ws] != ';') {
+      /* BWS only ever precedes a ';' (or an '=', below) */
+      if (ws != i) return -1;
+      *end = i;
+      return expect_crlf(s, n, i);
+    }
+    i = span(s, ws + 1, n, CC_OWS);
+    ws = span(s, i, n, CC_TCHAR);
+    if (ws >= n) return 0;
+    if (ws == i) return -1; /* no name */
+    i = ws;
+    ws = span(s, i, n, CC_OWS);
+    if (ws >= n) return 0;
+    if (s[ws] != '=') continue; /* a name alone */
+    i = span(s, ws + 1, n, CC_OWS);
+    if (i >= n) return 0;
+    if (s[i] == '"') {
+      int r = quoted_string(s, n, i, &i);
+      if (r != 1) return r;
+    } else {
+      ws = span(s, i, n, CC_TCHAR);
+      if (ws >= n) return 0;
+      if (ws == i) return -1; /* no value */
+      i = ws;
+    }
+  }
+}
+
 int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
                         size_t *data_len, size_t *total) {
   uint64_t size = 0;
@@ -747,17 +824,7 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
   if (i >= n) return 0;
   if (i == 0) return -1;
 
-  /* Whitespace may follow the size: RFC 9112 allows it before a ';' (BWS)
-   * and some senders pad the line with it; either way it cannot change the
-   * size read. Then chunk extensions, skipped up to the CRLF. */
-  i = span(s, i, n, CC_OWS);
-  if (i >= n) return 0;
-  if (s[i] == ';') {
-    r = skip_to_crlf(s, n, i + 1, &end);
-  } else {
-    end = i;
-    r = expect_crlf(s, n, i);
-  }
+  r = chunk_extensions(s, n, i, &end);
   if (r != 1) return r;
   i = end + 2;
 

@@ -6,19 +6,25 @@
  * slashes or backslashes, NUL, invalid (or overlong) UTF-8 and backslashes
  * are refused; a ".." segment is refused; and the real path of what would
  * be served, symlinks resolved, must lie inside the real path of the root.
- * Files are streamed a piece at a time as the peer takes them, never loaded
- * whole.
+ * Larger files are streamed a piece at a time as the peer takes them, or
+ * handed to the kernel whole when the iface can (tcp_send_file), never
+ * loaded whole; small ones (64 KiB at most) are read once and kept in
+ * memory while a stat per request shows them unchanged (the file cache).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "http_head.h"
 #include "http_internal.h"
 #include "ws_internal.h"
 
@@ -50,15 +56,18 @@ static int ends_with_ci(const char *s, size_t n, const char *suffix, size_t m) {
  * no type: it is skipped. */
 static struct mg_str mime_for(const char *path, const char *custom) {
   size_t n = strlen(path), i;
+  const char *dot;
   struct mg_str ext, type;
   while ((custom = mg_next_comma_list_entry(custom, &ext, &type)) != NULL) {
     if (ext.len > 0 && type.len > 0 && ends_with_ci(path, n, ext.p, ext.len)) {
       return type;
     }
   }
-  for (i = 0; i < sizeof(s_mime) / sizeof(s_mime[0]); i++) {
-    if (ends_with_ci(path, n, s_mime[i].ext, strlen(s_mime[i].ext))) {
-      return mg_mk_str(s_mime[i].type);
+  /* Every extension of the table has one dot: comparing from the last dot
+   * of the path is the same suffix test, without measuring each entry. */
+  if ((dot = strrchr(path, '.')) != NULL) {
+    for (i = 0; i < sizeof(s_mime) / sizeof(s_mime[0]); i++) {
+      if (strcasecmp(dot, s_mime[i].ext) == 0) return mg_mk_str(s_mime[i].type);
     }
   }
   return mg_mk_str("application/octet-stream");
@@ -200,9 +209,16 @@ static int if_range_holds(struct http_message *hm, const char *etag, time_t mtim
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* A body longer than this goes out by the iface's tcp_send_file when it has
+ * one: shorter ones fit in one send with their head, which beats two calls. */
+#define SENDFILE_MIN STREAM_HIGH_WATER
+#define SENDFILE_MAX ((size_t) 1 << 30) /* per call: the result is an int */
+
 struct file_stream {
   FILE *fp;
   int64_t left;
+  int64_t off;  /* by tcp_send_file: where the rest starts */
+  int by_iface; /* tcp_send_file, else read into send_mbuf */
 };
 
 static void stream_free(void *p) {
@@ -211,11 +227,49 @@ static void stream_free(void *p) {
   free(fs);
 }
 
+/* Queues the next piece of the file the ordinary way: 0 if the file ended
+ * before it should have. */
+static int queue_piece(struct mg_connection *nc, struct file_stream *fs) {
+  char buf[STREAM_PIECE];
+  size_t piece = fs->left < (int64_t) sizeof(buf) ? (size_t) fs->left : sizeof(buf);
+  ssize_t got = pread(fileno(fs->fp), buf, piece, (off_t) fs->off);
+  if (got <= 0) { /* the file shrank: the promised length cannot be kept */
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return 0;
+  }
+  mg_send(nc, buf, (int) got);
+  fs->off += got;
+  fs->left -= got;
+  return 1;
+}
+
+/* The kernel copies the file to the socket, after whatever send_mbuf holds.
+ * When the socket is full, one piece is queued the ordinary way: its drain
+ * is reported as MG_EV_SEND, which brings us back here once the socket
+ * takes data again. */
+static int stream_by_iface(struct mg_connection *nc, struct file_stream *fs) {
+  int fd = fileno(fs->fp);
+  while (fs->left > 0 && nc->send_mbuf.len == 0 &&
+         !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    size_t want = fs->left < (int64_t) SENDFILE_MAX ? (size_t) fs->left : SENDFILE_MAX;
+    int n = nc->iface->vtable->tcp_send_file(nc, fd, fs->off, want);
+    if (n < 0) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    fs->off += n;
+    fs->left -= n;
+    if ((size_t) n < want && fs->left > 0 && !queue_piece(nc, fs)) return 0;
+  }
+  return fs->left > 0;
+}
+
 /* Tops send_mbuf up from the file; 1 while there is more to send. */
 static int stream_more(struct mg_connection *nc) {
   struct http_pd *pd = mg_http_pd(nc);
   struct file_stream *fs = (struct file_stream *) pd->stream;
   char buf[STREAM_PIECE];
+  if (fs->by_iface) return stream_by_iface(nc, fs);
   while (fs->left > 0 && nc->send_mbuf.len < STREAM_HIGH_WATER &&
          !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     size_t want = fs->left < (int64_t) sizeof(buf) ? (size_t) fs->left : sizeof(buf);
@@ -230,19 +284,37 @@ static int stream_more(struct mg_connection *nc) {
   return fs->left > 0;
 }
 
-/* Answers with the file open in fp (which it takes over). */
+static char *put_hex(char *p, unsigned long long v) {
+  char tmp[16];
+  int n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+
+/* Answers with the file: its content in data when the caller has it in
+ * memory (fp is then NULL), else open in fp (which it takes over). */
 static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *fp,
-                       const struct stat *st, struct mg_str mime, const char *extra,
-                       time_t fixed_mtime) {
+                       const char *data, const struct stat *st, struct mg_str mime,
+                       const char *extra, time_t fixed_mtime) {
   struct http_pd *pd = mg_http_pd(nc);
   time_t mtime = fixed_mtime != 0 ? fixed_mtime : st->st_mtime;
   int64_t size = (int64_t) st->st_size, from = 0, to = size - 1, len;
-  char etag[64], date[40];
+  char etag[64], date[40], *e = etag;
   struct hdrs h;
+  struct mg_hb b;
   int status = 200, range, head = mg_vcmp(&hm->method, "HEAD") == 0;
 
-  snprintf(etag, sizeof(etag), "\"%llx.%llx\"", (unsigned long long) mtime,
-           (unsigned long long) size);
+  /* "\"%llx.%llx\"", mtime and size */
+  *e++ = '"';
+  e = put_hex(e, (unsigned long long) mtime);
+  *e++ = '.';
+  e = put_hex(e, (unsigned long long) size);
+  *e++ = '"';
+  *e = '\0';
   mg_http_date(date, sizeof(date), (double) mtime);
   if (not_modified(hm, etag, mtime)) {
     hdrs_fmt(&h, "ETag: %s\r\nLast-Modified: %s%s%s", etag, date,
@@ -251,7 +323,7 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
     mg_send_response_line(nc, 304, h.p);
     hdrs_free(&h);
     mg_send(nc, "\r\n", 2);
-    fclose(fp);
+    if (fp != NULL) fclose(fp);
     return;
   }
   range = if_range_holds(hm, etag, mtime) ? parse_range(hm, size, &from, &to) : 0;
@@ -260,36 +332,46 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
              has(extra) ? "\r\n" : "", has(extra) ? extra : "");
     mg_send_head(nc, 416, 0, h.p);
     hdrs_free(&h);
-    fclose(fp);
+    if (fp != NULL) fclose(fp);
     return;
   }
   if (range > 0) {
     status = 206;
-    if (fseek(fp, (long) from, SEEK_SET) != 0) {
+    if (fp != NULL && fseeko(fp, (off_t) from, SEEK_SET) != 0) {
       fclose(fp);
       mg_http_send_error_extra(nc, 500, NULL, extra);
       return;
     }
   }
   len = size > 0 ? to - from + 1 : 0;
-  if (range > 0) {
-    hdrs_fmt(&h,
-             "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
-             "Accept-Ranges: bytes%s%s\r\nContent-Range: bytes %lld-%lld/%lld",
-             (int) mime.len, mime.p, etag, date, has(extra) ? "\r\n" : "",
-             has(extra) ? extra : "", (long long) from, (long long) to,
-             (long long) size);
-  } else {
-    hdrs_fmt(&h,
-             "Content-Type: %.*s\r\nETag: %s\r\nLast-Modified: %s\r\n"
-             "Accept-Ranges: bytes%s%s",
-             (int) mime.len, mime.p, etag, date, has(extra) ? "\r\n" : "",
-             has(extra) ? extra : "");
+  mg_hb_begin_head(&b, nc, status, len, NULL);
+  mg_hb_put(&b, "Content-Type: ", 14);
+  mg_hb_put(&b, mime.p, mime.len);
+  mg_hb_put(&b, "\r\nETag: ", 8);
+  mg_hb_put(&b, etag, (size_t) (e - etag));
+  mg_hb_put(&b, "\r\nLast-Modified: ", 17);
+  mg_hb_str(&b, date);
+  mg_hb_put(&b, "\r\nAccept-Ranges: bytes\r\n", 24);
+  if (has(extra)) {
+    mg_hb_str(&b, extra);
+    mg_hb_put(&b, "\r\n", 2);
   }
-  mg_send_head(nc, status, len, h.p);
-  hdrs_free(&h);
+  if (range > 0) {
+    mg_hb_put(&b, "Content-Range: bytes ", 21);
+    mg_hb_int(&b, from);
+    mg_hb_put(&b, "-", 1);
+    mg_hb_int(&b, to);
+    mg_hb_put(&b, "/", 1);
+    mg_hb_int(&b, size);
+    mg_hb_put(&b, "\r\n", 2);
+  }
+  mg_hb_end_head(&b, len);
   if (head || len == 0 || pd == NULL) {
-    fclose(fp);
+    if (fp != NULL) fclose(fp);
+    return;
+  }
+  if (data != NULL) {
+    mg_send(nc, data + from, (int) len);
     return;
   }
   {
@@ -301,6 +383,10 @@ static void serve_file(struct mg_connection *nc, struct http_message *hm, FILE *
     }
     fs->fp = fp;
     fs->left = len;
+    fs->off = from;
+    /* A hex dump wants the bytes, which the kernel's copy never shows. */
+    fs->by_iface = nc->iface->vtable->tcp_send_file != NULL && len > SENDFILE_MIN &&
+                   nc->mgr->hexdump_file == NULL;
     pd->stream = fs;
     pd->stream_more = stream_more;
     pd->stream_free = stream_free;
@@ -324,7 +410,7 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
     if (fp != NULL) fclose(fp);
     mg_http_send_error_extra(nc, 404, NULL, extra);
   } else {
-    serve_file(nc, hm, fp, &st, mime_type, has(extra) ? extra : NULL, 0);
+    serve_file(nc, hm, fp, NULL, &st, mime_type, has(extra) ? extra : NULL, 0);
   }
   hdrs_free(&h);
 }
@@ -513,8 +599,9 @@ static FILE *open_inside(const char *path, const char *root, struct stat *st,
   size_t i;
   FILE *fp;
   *denied = 0;
-  /* Only regular files are opened: opening a FIFO would block the loop. */
-  if (stat(path, st) != 0 || !S_ISREG(st->st_mode)) return NULL;
+  /* Only regular files are opened: opening a FIFO would block the loop. The
+   * caller has made this stat (st), which fstat below checks again. */
+  if (!S_ISREG(st->st_mode)) return NULL;
   if ((fp = fopen(path, "rb")) == NULL) {
     int e = errno;
     *denied = (e == EACCES || e == EPERM) && realpath(path, real) != NULL &&
@@ -539,6 +626,157 @@ static FILE *open_inside(const char *path, const char *root, struct stat *st,
   s_proven[i].ino = st->st_ino;
   s_proven[i].ctim = st->st_ctim;
   return fp;
+}
+
+/* ---- the file cache -------------------------------------------------------- */
+
+/*
+ * Small files are kept in memory, so that a request for one costs a single
+ * stat: recv, stat, send. An entry is the content of one path, proven to lie
+ * inside one root, and holds for as long as a stat of that path shows the
+ * very file it was read from: same device, inode, size, modification and
+ * change times, to the nanosecond. Whatever writes to a file, renames it,
+ * replaces it, or changes its mode, owner or times moves its change time.
+ *
+ * But a file system stamps times from a clock that ticks coarsely (a timer
+ * tick, a second, two on FAT): a rewrite within the tick of the last change
+ * could leave every stamp as it was. So a file is kept only once its change
+ * time lies FCACHE_SETTLE seconds in the past: any later change then gets a
+ * later stamp. A file changed just now is read afresh each time until then,
+ * and so is every file under a simulated clock, which stands long before
+ * any real file was made.
+ *
+ * The cache is one per process, for threads each running a manager of
+ * their own: a thread that finds it busy simply reads the file. An entry
+ * counts for the manager that made it only (mg_mgr_epoch), like the caches
+ * above.
+ */
+#define FCACHE_SLOTS 64
+#define FCACHE_FILE_MAX ((int64_t) STREAM_HIGH_WATER)
+#define FCACHE_SETTLE 2.0
+
+struct fcache_entry {
+  unsigned long epoch; /* 0: empty */
+  uint32_t hash;
+  char *key; /* the root, a NUL, the path, a NUL */
+  size_t root_len;
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtim, ctim;
+  char *data;
+};
+static struct fcache_entry s_fcache[FCACHE_SLOTS];
+static atomic_flag s_fcache_busy = ATOMIC_FLAG_INIT;
+
+static uint32_t fcache_hash(const char *root, const char *path) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *path != '\0'; path++) h = (h ^ (unsigned char) *path) * 16777619u;
+  for (; *root != '\0'; root++) h = (h ^ (unsigned char) *root) * 16777619u;
+  return h;
+}
+
+static int fcache_lock(void) {
+  return !atomic_flag_test_and_set_explicit(&s_fcache_busy, memory_order_acquire);
+}
+
+static void fcache_unlock(void) {
+  atomic_flag_clear_explicit(&s_fcache_busy, memory_order_release);
+}
+
+static int fcache_matches(const struct fcache_entry *e, uint32_t hash, const char *root,
+                          const char *path, const struct stat *st) {
+  return e->epoch == mg_mgr_epoch() && e->hash == hash && e->dev == st->st_dev &&
+         e->ino == st->st_ino && e->size == st->st_size &&
+         e->mtim.tv_sec == st->st_mtim.tv_sec && e->mtim.tv_nsec == st->st_mtim.tv_nsec &&
+         e->ctim.tv_sec == st->st_ctim.tv_sec && e->ctim.tv_nsec == st->st_ctim.tv_nsec &&
+         strcmp(e->key, root) == 0 && strcmp(e->key + e->root_len + 1, path) == 0;
+}
+
+/* Serves path from the cache when st (a stat made just now) shows the file
+ * it holds: 1 if it did. */
+static int fcache_serve(struct mg_connection *nc, struct http_message *hm,
+                        const char *path, const char *root, const struct stat *st,
+                        const struct mg_serve_http_opts *o) {
+  uint32_t hash;
+  struct fcache_entry *e;
+  if (st->st_size > FCACHE_FILE_MAX) return 0;
+  hash = fcache_hash(root, path);
+  e = &s_fcache[hash % FCACHE_SLOTS];
+  if (!fcache_lock()) return 0;
+  if (!fcache_matches(e, hash, root, path, st)) {
+    fcache_unlock();
+    return 0;
+  }
+  serve_file(nc, hm, NULL, e->data, st, mime_for(path, o->custom_mime_types),
+             o->extra_headers, o->fixed_mtime);
+  fcache_unlock();
+  return 1;
+}
+
+/* Hands data (size st->st_size, from the file path names) to the cache,
+ * which frees it when it drops it. 0 when not taken: the caller frees it. */
+static int fcache_keep(const char *path, const char *root, const struct stat *st,
+                       char *data) {
+  size_t rn = strlen(root), pn = strlen(path);
+  uint32_t hash = fcache_hash(root, path);
+  struct fcache_entry *e = &s_fcache[hash % FCACHE_SLOTS];
+  char *key;
+  if ((double) st->st_ctim.tv_sec + FCACHE_SETTLE > mg_time()) return 0;
+  if ((key = (char *) malloc(rn + pn + 2)) == NULL) return 0;
+  memcpy(key, root, rn + 1);
+  memcpy(key + rn + 1, path, pn + 1);
+  if (!fcache_lock()) {
+    free(key);
+    return 0;
+  }
+  free(e->key);
+  free(e->data);
+  e->epoch = mg_mgr_epoch();
+  e->hash = hash;
+  e->key = key;
+  e->root_len = rn;
+  e->dev = st->st_dev;
+  e->ino = st->st_ino;
+  e->size = st->st_size;
+  e->mtim = st->st_mtim;
+  e->ctim = st->st_ctim;
+  e->data = data;
+  fcache_unlock();
+  return 1;
+}
+
+/* Serves path if a stat shows a regular file that open_inside accepts: 1
+ * if it did. Else st holds that stat (0) or there was none (-1), and
+ * *denied is open_inside's. */
+static int serve_regular(struct mg_connection *nc, struct http_message *hm,
+                         const char *path, const char *root,
+                         const struct mg_serve_http_opts *o, struct stat *st,
+                         int *denied) {
+  struct mg_str mime;
+  FILE *fp;
+  char *data;
+  *denied = 0;
+  if (stat(path, st) != 0) return -1;
+  if (!S_ISREG(st->st_mode)) return 0;
+  if (fcache_serve(nc, hm, path, root, st, o)) return 1;
+  if ((fp = open_inside(path, root, st, denied)) == NULL) return 0;
+  mime = mime_for(path, o->custom_mime_types);
+  /* A small file that has settled is read whole, once, and kept. */
+  if (st->st_size > 0 && st->st_size <= FCACHE_FILE_MAX &&
+      (double) st->st_ctim.tv_sec + FCACHE_SETTLE <= mg_time() &&
+      (data = (char *) malloc((size_t) st->st_size)) != NULL) {
+    if (fread(data, 1, (size_t) st->st_size, fp) == (size_t) st->st_size) {
+      fclose(fp);
+      serve_file(nc, hm, NULL, data, st, mime, o->extra_headers, o->fixed_mtime);
+      if (!fcache_keep(path, root, st, data)) free(data);
+      return 1;
+    }
+    free(data); /* it changed under us: stream it, as a file that changes */
+    rewind(fp);
+  }
+  serve_file(nc, hm, fp, NULL, st, mime, o->extra_headers, o->fixed_mtime);
+  return 1;
 }
 
 /* The path of a request target: an absolute-form target ("http://h/a/b",
@@ -597,8 +835,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   const char *base, *extra = opts.extra_headers;
   struct stat st;
   struct mg_str uri;
-  FILE *fp;
-  int status, denied;
+  int status, denied, found;
 
   if (!peer_allowed(nc, opts.ip_acl)) {
     mg_http_send_error_extra(nc, 403, NULL, extra);
@@ -620,7 +857,11 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     mg_http_send_error_extra(nc, 500, "no document root", extra);
     return;
   }
-  snprintf(path, sizeof(path), "%s%s", root, rel);
+  { /* both are shorter than PATH_MAX: path holds them */
+    size_t rn = strlen(root), ln = strlen(rel);
+    memcpy(path, root, rn);
+    memcpy(path + rn, rel, ln + 1);
+  }
   base = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
   if (base[0] != '\0' && is_hidden(base, opts.hidden_file_pattern)) {
     mg_http_send_error_extra(nc, 404, NULL, extra);
@@ -630,16 +871,14 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
     mg_http_send_error_extra(nc, 403, "digest authentication is not supported", extra);
     return;
   }
-  if ((fp = open_inside(path, root, &st, &denied)) != NULL) { /* the common case */
-    serve_file(nc, hm, fp, &st, mime_for(path, opts.custom_mime_types), extra,
-               opts.fixed_mtime);
-    return;
+  if ((found = serve_regular(nc, hm, path, root, &opts, &st, &denied)) > 0) {
+    return; /* the common case */
   }
   if (denied) {
     mg_http_send_error_extra(nc, 403, NULL, extra);
     return;
   }
-  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
+  if (found < 0 || !S_ISDIR(st.st_mode) || realpath(path, real) == NULL ||
       !inside(real, root)) {
     /* absent, not a regular file, or a path leaving the root: all 404 */
     mg_http_send_error_extra(nc, 404, NULL, extra);
@@ -666,9 +905,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       char ipath[PATH_MAX * 2 + 64];
       struct stat ist;
       snprintf(ipath, sizeof(ipath), "%s/%.*s", real, (int) name.len, name.p);
-      if (name.len > 0 && (fp = open_inside(ipath, root, &ist, &denied)) != NULL) {
-        serve_file(nc, hm, fp, &ist, mime_for(ipath, opts.custom_mime_types), extra,
-                   opts.fixed_mtime);
+      if (name.len > 0 && serve_regular(nc, hm, ipath, root, &opts, &ist, &denied) > 0) {
         return;
       }
       /* An index the server may not read is not a reason to list what it

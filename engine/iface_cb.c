@@ -38,10 +38,9 @@ void mg_if_connect_cb(struct mg_connection *nc, int err) {
 }
 
 size_t mg_if_recv_room(const struct mg_connection *nc) {
+  size_t cap = nc->recv_mbuf_limit > nc->recv_need ? nc->recv_mbuf_limit : nc->recv_need;
   if (nc->closing || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return 0;
-  return nc->recv_mbuf.len < nc->recv_mbuf_limit
-             ? nc->recv_mbuf_limit - nc->recv_mbuf.len
-             : 0;
+  return nc->recv_mbuf.len < cap ? cap - nc->recv_mbuf.len : 0;
 }
 
 static void received(struct mg_connection *nc, const void *buf, size_t len) {

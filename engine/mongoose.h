@@ -297,6 +297,10 @@ struct mg_connection {
   /* engine-private */
   unsigned long engine_flags;  /* authoritative copy of MG_F_ENGINE_MASK bits */
   size_t recv_reported;        /* recv_mbuf.len the iface last heard of */
+  /* A protocol in the middle of a message it must hold whole (a WebSocket
+   * message within max_ws_message) sets the recv_mbuf length that message
+   * needs; reading goes on up to it even past recv_mbuf_limit. 0: none. */
+  size_t recv_need;
   struct mbuf dgram_sizes;     /* UDP: size_t length of each queued datagram */
   double resolve_deadline;     /* MG_F_RESOLVING: give up at this time */
   double proto_deadline;       /* a protocol timeout: the poll wakes then */
@@ -383,9 +387,11 @@ struct mg_iface {
 
 /*
  * The one door between the engine and the outside world. The first sixteen
- * operations are those of Mongoose 6, in its order; the last four are this
+ * operations are those of Mongoose 6, in its order; the rest are this
  * engine's extensions (clock, randomness, name resolution, cross-thread
- * wake-up), which keep the core free of any clock, random or socket call.
+ * wake-up), which keep the core free of any clock, random or socket call,
+ * and two optional ones (NULL: the core does without): a half-close for
+ * lingering closes, and sending straight from a file.
  *
  * Rules: no method blocks; no method calls back into the core, except poll,
  * which reports what happened through the mg_if_* callbacks below.
@@ -426,6 +432,17 @@ struct mg_iface_vtable {
   /* Runs mg_if_broadcast on the poll thread and returns after it did. */
   void (*broadcast)(struct mg_iface *iface, mg_event_handler_t cb, void *data,
                     size_t len);
+  /* Ends the sending side of a TCP connection (a FIN) while reading goes
+   * on; called with send_mbuf empty. NULL: the iface cannot, and the FIN
+   * waits for the close. */
+  void (*shutdown_write)(struct mg_connection *nc);
+  /* Optional (NULL: the core reads files and queues their bytes). Sends up
+   * to len bytes of the open file fd from offset; called only while
+   * send_mbuf is empty, so the bytes follow what was queued. Returns the
+   * bytes taken now (0 if none can be), or -1 with nc->err set, also when
+   * the file ends before offset + len. */
+  int (*tcp_send_file)(struct mg_connection *nc, int fd, int64_t offset,
+                       size_t len);
 };
 
 extern const struct mg_iface_vtable mg_socket_iface_vtable;

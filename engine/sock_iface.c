@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +43,10 @@ static socklen_t sa_len(const union socket_address *sa) {
 static void set_nodelay(int fd) {
   int on = 1;
   (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+static void set_cork(int fd, int on) {
+  (void) setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }
 
 static int so_error(int fd) {
@@ -224,6 +231,65 @@ static int sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) 
   return (int) n;
 }
 
+/* sendfile has no MSG_NOSIGNAL: a peer gone away would raise SIGPIPE,
+ * whose default kills the process. It is held back around the call, and
+ * the one the call raised is taken, unless the program blocks it itself
+ * (it is then the program's to see). */
+static ssize_t sendfile_quiet(int sock, int fd, off_t *off, size_t len) {
+  sigset_t pipe_set, old;
+  ssize_t n;
+  int err;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  if (pthread_sigmask(SIG_BLOCK, &pipe_set, &old) != 0) return sendfile(sock, fd, off, len);
+  n = sendfile(sock, fd, off, len);
+  err = errno;
+  if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    (void) sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = err;
+  return n;
+}
+
+static int sock_tcp_send_file(struct mg_connection *nc, int fd, int64_t offset,
+                              size_t len) {
+  struct sock_conn *sc = sconn(nc);
+  off_t off = (off_t) offset;
+  ssize_t n;
+  int err;
+  if (sc->write_blocked) return 0; /* until the poll sees it writable */
+  if (len > INT_MAX) len = INT_MAX;
+  /* Corked, the kernel cuts what it copies into full segments and pushes
+   * them at the uncork, rather than pushing each batch of pages as it goes
+   * (TCP_NODELAY): on loopback the receiving side then does far less work
+   * per byte. */
+  set_cork(nc->sock, 1);
+  n = sendfile_quiet(nc->sock, fd, &off, len);
+  err = errno;
+  set_cork(nc->sock, 0);
+  if (n < 0) {
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+      sc->write_blocked = 1;
+      return 0;
+    }
+    nc->err = err;
+    return -1;
+  }
+  if (n == 0 && len > 0) { /* the file ends before offset + len */
+    nc->err = EIO;
+    return -1;
+  }
+  if ((size_t) n < len) sc->write_blocked = 1;
+  return (int) n;
+}
+
+/* A failure changes nothing the engine could act on: the close follows. */
+static void sock_shutdown_write(struct mg_connection *nc) {
+  if (nc->sock != INVALID_SOCKET) (void) shutdown(nc->sock, SHUT_WR);
+}
+
 static int sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
   struct sock_conn *sc = sconn(nc);
   ssize_t n;
@@ -384,12 +450,22 @@ static void handle_wake(struct sock_iface *si, struct mg_mgr *mgr) {
   }
 }
 
+/* Bytes queued after the poll's flush (by a MG_EV_SEND handler topping up
+ * a long reply, say) to a socket not known to be full: the next flush can
+ * send them at once, so the wait must not hold them back. Waiting for
+ * writability instead would cost an epoll_ctl pair per connection. */
+static int can_send_now(const struct mg_connection *nc, const struct sock_conn *sc) {
+  const unsigned long busy = MG_F_LISTENING | MG_F_CONNECTING | MG_F_RESOLVING;
+  return nc->send_mbuf.len > 0 && !sc->write_blocked && !nc->closing &&
+         !(nc->engine_flags & busy) && !(nc->flags & MG_F_CLOSE_IMMEDIATELY);
+}
+
 static int sock_poll(struct mg_iface *iface, int timeout_ms) {
   struct sock_iface *si = sock_of(iface);
   struct poller_event events[MAX_EVENTS];
   struct mg_connection *nc;
   double now = sock_now(iface);
-  int reported = 0, n, i, err;
+  int reported = 0, sendable = 0, n, i, err;
   if (si == NULL) return 0;
   si->poll_thread = pthread_self();
   poller_begin(si->poller);
@@ -406,8 +482,10 @@ static int sock_poll(struct mg_iface *iface, int timeout_ms) {
     err = poller_watch(si->poller, nc->sock, nc, interest(nc, sc, now),
                        &sc->registered);
     if (err != 0) mg_if_peer_closed(nc, err); /* e.g. an unpollable fd */
+    if (can_send_now(nc, sc)) sendable = 1;
   }
-  n = poller_wait(si->poller, reported > 0 ? 0 : timeout_ms, events, MAX_EVENTS);
+  n = poller_wait(si->poller, reported > 0 || sendable ? 0 : timeout_ms, events,
+                  MAX_EVENTS);
   for (i = 0; i < n; i++) {
     if (events[i].tag == si) {
       handle_wake(si, iface->mgr);
@@ -489,6 +567,8 @@ const struct mg_iface_vtable mg_socket_iface_vtable = {
     sock_connect_udp,   sock_tcp_send,     sock_udp_send,   sock_recved,
     sock_create_conn,   sock_destroy_conn, sock_sock_set,   sock_get_conn_addr,
     sock_now,           sock_random,       sock_resolve,    sock_broadcast,
+    .shutdown_write = sock_shutdown_write,
+    .tcp_send_file = sock_tcp_send_file,
 };
 
 const struct mg_iface_vtable *mg_default_iface_vtable = &mg_socket_iface_vtable;

@@ -7,8 +7,14 @@
  * and what it leaves behind is closed up once per read, not per frame), so a
  * reassembled message reaches the handler as one contiguous buffer.
  * Control frames may arrive between fragments and are handled at once.
- * Protocol errors close with 1002, invalid UTF-8 with 1007, an oversize
- * message with 1009, each after a CLOSE frame.
+ * Protocol errors close with 1002, invalid UTF-8 with 1007, a message over
+ * max_ws_message with 1009, each after a CLOSE frame.
+ *
+ * A message within max_ws_message is always delivered whole, even when it
+ * is larger than recv_mbuf_limit: the connection's recv_need tells the iface
+ * to keep reading until the frame being received is complete. The payload
+ * of a frame is unmasked and its UTF-8 checked as each piece arrives, so bad
+ * text fails at once, not when (or if) its frame ends.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -70,16 +76,30 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
 }
 
 /* Sends CLOSE with a code (once) and closes after the flush; whatever else
- * arrives is dropped. */
-static void ws_fail(struct mg_connection *nc, struct http_pd *pd, int code) {
+ * arrives is dropped. When the peer is still sending the frame refused (its
+ * payload not all in: a message over max_ws_message, bad text midway), the
+ * close lingers as HTTP's does (http.c): closing with its bytes unread
+ * would reset the connection, which can destroy the CLOSE before the peer
+ * reads it. */
+static void ws_fail_mid_frame(struct mg_connection *nc, struct http_pd *pd, int code,
+                              int mid_frame) {
   unsigned char body[2];
   body[0] = (unsigned char) (code >> 8);
   body[1] = (unsigned char) code;
   if (!pd->ws_close_sent) mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, body, 2);
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
-  pd->ws_assembled = pd->ws_raw = 0;
-  nc->flags |= MG_F_SEND_AND_CLOSE;
+  pd->ws_assembled = pd->ws_raw = pd->ws_seen = 0;
+  nc->recv_need = 0;
+  if (mid_frame && !pd->is_client && !nc->peer_fin) {
+    if (pd->linger_since == 0) pd->linger_since = mg_time();
+  } else {
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+}
+
+static void ws_fail(struct mg_connection *nc, struct http_pd *pd, int code) {
+  ws_fail_mid_frame(nc, pd, code, 0);
 }
 
 /* ---- receiving ------------------------------------------------------------ */
@@ -125,12 +145,11 @@ static void on_data(struct mg_connection *nc, struct http_pd *pd,
   int op = f->opcode == WEBSOCKET_OP_CONTINUE ? pd->ws_msg_op : f->opcode;
   struct websocket_message wm;
 
-  if (op == WEBSOCKET_OP_TEXT) {
-    pd->ws_utf8 = ws_utf8_feed(pd->ws_utf8, buf + at, len);
-    if (pd->ws_utf8 == WS_UTF8_REJECT || (f->fin && pd->ws_utf8 != WS_UTF8_ACCEPT)) {
-      ws_fail(nc, pd, 1007);
-      return;
-    }
+  /* The payload was checked as it arrived (scan_payload): only a character
+   * cut off by the end of the message is left to find. */
+  if (op == WEBSOCKET_OP_TEXT && f->fin && pd->ws_utf8 != WS_UTF8_ACCEPT) {
+    ws_fail(nc, pd, 1007);
+    return;
   }
   if (nc->flags & MG_F_WEBSOCKET_NO_DEFRAG) {
     wm.data = buf + at;
@@ -174,11 +193,33 @@ static void close_ws_gap(struct mg_connection *nc, struct http_pd *pd) {
   pd->ws_raw = pd->ws_assembled;
 }
 
+/* Unmasks the payload bytes of the data frame at ws_raw that arrived since
+ * the last call (`have` of them are here in all) and feeds those of a text
+ * message to the UTF-8 check: invalid text fails now, with 1007, even if
+ * the rest of its frame never comes. 0 when the connection failed. */
+static int scan_payload(struct mg_connection *nc, struct http_pd *pd,
+                        const struct ws_frame *f, size_t at, size_t have) {
+  unsigned char *p = (unsigned char *) nc->recv_mbuf.buf + at + pd->ws_seen;
+  size_t n = have - pd->ws_seen;
+  int op = f->opcode == WEBSOCKET_OP_CONTINUE ? pd->ws_msg_op : f->opcode;
+  if (n == 0) return 1;
+  if (f->masked) ws_apply_mask(p, n, f->mask, pd->ws_seen);
+  pd->ws_seen = have;
+  if (op == WEBSOCKET_OP_TEXT) {
+    pd->ws_utf8 = ws_utf8_feed(pd->ws_utf8, p, n);
+    if (pd->ws_utf8 == WS_UTF8_REJECT) {
+      ws_fail_mid_frame(nc, pd, 1007, have < f->payload_len);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static void process_frames(struct mg_connection *nc, struct http_pd *pd) {
   int client = pd->is_client;
   while (pd->state == HS_WEBSOCKET && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     unsigned char *buf = (unsigned char *) nc->recv_mbuf.buf + pd->ws_raw;
-    size_t avail = nc->recv_mbuf.len - pd->ws_raw, at;
+    size_t avail = nc->recv_mbuf.len - pd->ws_raw, at, have;
     struct ws_frame f;
     int r = ws_parse_header(buf, avail, &f);
     if (r == 0) return;
@@ -193,28 +234,44 @@ static void process_frames(struct mg_connection *nc, struct http_pd *pd) {
         return;
       }
       if (pd->ws_assembled + f.payload_len > pd->lim.max_ws_message) {
-        ws_fail(nc, pd, 1009);
+        ws_fail_mid_frame(nc, pd, 1009, f.header_len + f.payload_len > avail);
         return;
       }
     }
-    if (f.header_len + f.payload_len > avail) {
-      close_ws_gap(nc, pd);
-      if (nc->recv_mbuf.len >= nc->recv_mbuf_limit) ws_fail(nc, pd, 1009);
-      return;
-    }
     at = pd->ws_raw + f.header_len;
-    if (f.masked) {
-      ws_apply_mask((unsigned char *) nc->recv_mbuf.buf + at, (size_t) f.payload_len,
-                    f.mask, 0);
-    }
+    /* Past the checks above, payload_len is within max_ws_message (or 125)
+     * and so fits in a size_t. */
+    have = avail - f.header_len;
+    if (have > f.payload_len) have = (size_t) f.payload_len;
+    if (f.opcode < 8 && !scan_payload(nc, pd, &f, at, have)) return;
+    /* The rest of the frame comes later; mg_ws_process lets it in. */
+    if (have < f.payload_len) return;
+    pd->ws_seen = 0;
     if (f.opcode >= 8) {
-      on_control(nc, pd, f.opcode, (unsigned char *) nc->recv_mbuf.buf + at,
-                 (size_t) f.payload_len);
-      if (pd->state == HS_WEBSOCKET) pd->ws_raw = at + (size_t) f.payload_len;
+      if (f.masked) {
+        ws_apply_mask((unsigned char *) nc->recv_mbuf.buf + at, have, f.mask, 0);
+      }
+      on_control(nc, pd, f.opcode, (unsigned char *) nc->recv_mbuf.buf + at, have);
+      if (pd->state == HS_WEBSOCKET) pd->ws_raw = at + have;
     } else {
       on_data(nc, pd, &f, at);
     }
   }
+}
+
+/* How much recv_mbuf must hold for the frame at ws_raw to complete: the
+ * message gathered so far plus that frame (a 14-byte header while its
+ * header is not all in). The checks in process_frames keep it within
+ * max_ws_message plus one frame's header (or one control frame), so a
+ * peer cannot make us buffer more than a message we would accept. */
+static size_t ws_recv_need(const struct mg_connection *nc, const struct http_pd *pd) {
+  const unsigned char *buf = (const unsigned char *) nc->recv_mbuf.buf + pd->ws_raw;
+  uint64_t need = (uint64_t) pd->ws_raw + 14;
+  struct ws_frame f;
+  if (ws_parse_header(buf, nc->recv_mbuf.len - pd->ws_raw, &f) == 1) {
+    need = (uint64_t) pd->ws_raw + f.header_len + f.payload_len;
+  }
+  return need < SIZE_MAX ? (size_t) need : SIZE_MAX;
 }
 
 void mg_ws_process(struct mg_connection *nc) {
@@ -222,6 +279,7 @@ void mg_ws_process(struct mg_connection *nc) {
   if (pd->state != HS_WEBSOCKET) return;
   process_frames(nc, pd);
   if (pd->ws_raw > pd->ws_assembled) close_ws_gap(nc, pd);
+  nc->recv_need = pd->state == HS_WEBSOCKET ? ws_recv_need(nc, pd) : 0;
 }
 
 /* ---- handshakes ----------------------------------------------------------- */

@@ -130,6 +130,54 @@ struct ours {
   char chunked[DIFF_MAX_INPUT]; /* the decoded chunked body */
 };
 
+static int is_tchar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z') || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Whether the chunk extensions from s[i] conform to
+ * *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] ) up to
+ * a CR (*end gets its position): 1 if so, -1 if not, 0 if the bytes run
+ * out first. */
+static int ext_grammar(const char *s, size_t n, size_t i, size_t *end) {
+  for (;;) {
+    size_t j = i, k;
+    while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
+    if (j >= n) return 0;
+    if (s[j] != ';') {
+      *end = i;
+      return j == i && s[i] == '\r' ? 1 : -1;
+    }
+    for (j++; j < n && (s[j] == ' ' || s[j] == '\t'); j++) {
+    }
+    for (k = j; k < n && is_tchar((unsigned char) s[k]); k++) {
+    }
+    if (k >= n) return 0;
+    if (k == j) return -1;
+    i = k;
+    for (j = i; j < n && (s[j] == ' ' || s[j] == '\t'); j++) {
+    }
+    if (j >= n || s[j] != '=') continue;
+    for (j++; j < n && (s[j] == ' ' || s[j] == '\t'); j++) {
+    }
+    if (j < n && s[j] == '"') {
+      for (j++; j < n && s[j] != '"'; j++) {
+        unsigned char c = (unsigned char) s[j];
+        if (c == '\\' && j + 1 < n) c = (unsigned char) s[++j];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return -1;
+      }
+      if (j >= n) return 0;
+      i = j + 1;
+    } else {
+      for (k = j; k < n && is_tchar((unsigned char) s[k]); k++) {
+      }
+      if (k >= n) return 0;
+      if (k == j) return -1;
+      i = k;
+    }
+  }
+}
+
 /* Diagnoses a chunk that mg_http_parse_chunk refused, from its bytes: the
  * engine only says -1, the rules want to know what was wrong and where
  * (*pos: the offending byte, relative to s; for CF_TRAILER, where the
@@ -151,15 +199,23 @@ static enum chunk_fault diagnose_chunk(const char *s, size_t n, size_t *pos) {
   }
   *pos = i;
   if (i == 0) return CF_SIZE;
-  while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
-  if (i < n && s[i] == ';') {
-    i++;
-    while (i < n && (s[i] == '\t' || s[i] == ' ' ||
-                     ((unsigned char) s[i] >= 0x21 && s[i] != 0x7f))) {
-      i++;
+  {
+    size_t ws = i;
+    while (ws < n && (s[ws] == ' ' || s[ws] == '\t')) ws++;
+    if (ws < n && s[ws] == ';') {
+      /* RFC 9112 7.1.1: the extensions, checked by ext_grammar(); a
+       * fault anywhere in them is reported at the first ';' */
+      size_t e = n;
+      if (ext_grammar(s, n, i, &e) < 0) {
+        *pos = ws;
+        return CF_EXT;
+      }
+      i = e;
+    } else if (ws < n && s[ws] != '\r') {
+      return CF_SIZE_JUNK; /* *pos: right after the size */
+    } else if (ws < n && ws != i) {
+      return CF_SIZE_JUNK; /* whitespace that no ';' follows */
     }
-    *pos = i;
-    if (i < n && s[i] != '\r') return CF_EXT;
   }
   *pos = i;
   if (i < n && s[i] != '\r') return CF_SIZE_JUNK;
@@ -957,10 +1013,10 @@ static int lengths_are_digits(const struct ctx *c) {
 }
 
 /* RFC 9110 section 9.3.6: a CONNECT request has no content, and what
- * follows its head is the tunnel; http_parser stops at the head whatever
- * Content-Length or Transfer-Encoding said, we read the body they frame.
- * So it never looks at a Content-Length too large for us (above 2^62),
- * which we refuse (400). */
+ * follows its head is the tunnel; both stop at the head whatever
+ * Content-Length or Transfer-Encoding said. But we still check those
+ * fields, so we refuse (400) a Content-Length too large for us (above
+ * 2^62), which http_parser never looks at. */
 static int rule_connect_body(const struct ctx *c) {
   if (mg_vcmp(&c->o->hm.method, "CONNECT") != 0 || c->t->v != V_ACCEPT ||
       c->t->body_len != 0) {
@@ -1005,6 +1061,18 @@ static int rule_lenient_bare_cr(const struct ctx *c) {
   if (!we_reject(c, "bare CR")) return 0;
   for (i = 0; i + 1 < c->n && i < their_end(c); i++) {
     if (c->s[i] == '\r' && c->s[i + 1] != '\n') return 1;
+  }
+  return 0;
+}
+
+/* RFC 9112 section 2.2 lets a recipient take a bare LF as a line end; we
+ * refuse it in a request (400), since a front end that reads it as
+ * whitespace sees other fields than we would. http_parser takes it. */
+static int rule_bare_lf_in_request(const struct ctx *c) {
+  size_t i;
+  if (!we_reject(c, "bare LF")) return 0;
+  for (i = 0; i < c->n && i < their_end(c); i++) {
+    if (c->s[i] == '\n' && (i == 0 || c->s[i - 1] != '\r')) return 1;
   }
   return 0;
 }
@@ -1282,9 +1350,8 @@ static int rule_empty_list_element(const struct ctx *c) {
   return 0;
 }
 
-/* We allow OWS between a chunk size and the CRLF or ';' (RFC 9112 section
- * 7.1.1 has BWS before ';' only; some senders pad the size); http_parser
- * allows SP but refuses HT there. */
+/* We allow BWS (SP or HT) between a chunk size and a ';' (RFC 9112 section
+ * 7.1.1); http_parser allows SP but refuses HT there. */
 static int rule_whitespace_after_chunk_size(const struct ctx *c) {
   size_t at = their_end(c), i;
   if (!they_reject(c, HPE_INVALID_CHUNK_SIZE) || at >= c->n ||
@@ -1369,6 +1436,7 @@ static struct rule rules[] = {
     {"connect-body", rule_connect_body, 0, 0},
     {"trailing-ows-in-value", rule_trailing_ows_in_value, 0, 0},
     {"lenient-http_parser-bare-cr", rule_lenient_bare_cr, 0, 0},
+    {"bare-lf-in-request", rule_bare_lf_in_request, 0, 0},
     {"lenient-http_parser-chunk-crlf", rule_lenient_chunk_crlf, 0, 0},
     {"lenient-http_parser-chunk-size-line", rule_lenient_chunk_size_line, 0,
      0},

@@ -206,6 +206,10 @@ static int simif_tcp_send(struct mg_connection *nc, const void *buf, size_t len)
     nc->err = ECONNRESET;
     return -1;
   }
+  if (st->engine_fin_sent) { /* after shutdown_write */
+    nc->err = EPIPE;
+    return -1;
+  }
   space = sim_peer_window_space(st);
   if (n > space) n = space;
   if (st->k.send_limit > 0 && n > st->k.send_limit) n = st->k.send_limit;
@@ -222,6 +226,11 @@ static int simif_tcp_send(struct mg_connection *nc, const void *buf, size_t len)
   who_of(nc, who, sizeof(who));
   sim_trace(s, who, "send %zu of %zu", n, len);
   return (int) n;
+}
+
+static void simif_shutdown_write(struct mg_connection *nc) {
+  struct sim_sock *sk = sconn(nc) != NULL ? sconn(nc)->sock : NULL;
+  if (sk != NULL && sk->kind == SOCK_TCP) sim_sock_shutdown(sim_of(nc->iface), sk);
 }
 
 static int simif_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
@@ -458,5 +467,6 @@ const struct mg_iface_vtable mg_sim_iface_vtable = {
     simif_tcp_send,      simif_udp_send,     simif_recved,
     simif_create_conn,   simif_destroy_conn, simif_sock_set,
     simif_get_conn_addr, simif_now,          simif_random,
-    simif_resolve,       simif_broadcast,
+    simif_resolve,       simif_broadcast,    simif_shutdown_write,
+    NULL, /* tcp_send_file: the core reads files and queues their bytes */
 };

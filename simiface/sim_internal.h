@@ -187,6 +187,7 @@ void sim_process(struct sim *s, struct sim_event *e);
 struct sim_sock *sim_sock_new(struct sim *s, enum sock_kind kind);
 struct sim_sock *sim_sock_get(const struct sim *s, int fd);
 void sim_sock_close(struct sim *s, struct sim_sock *sk);
+void sim_sock_shutdown(struct sim *s, struct sim_sock *sk); /* FIN, still reading */
 struct sim_stream *sim_stream_new(struct sim *s, struct sim_peer *p);
 void sim_stream_pump(struct sim *s, struct sim_stream *st);
 size_t sim_peer_window_space(const struct sim_stream *st);

@@ -94,6 +94,8 @@ void sim_sock_close(struct sim *s, struct sim_sock *sk) {
       sim_trace(s, who, "close with %zu unread bytes: RST",
                 st->engine_rx.len);
       rst_to_peer(s, st);
+    } else if (st->engine_fin_sent) {
+      sim_trace(s, who, "close");
     } else {
       sim_trace(s, who, "close: FIN");
       st->engine_fin_sent = 1;
@@ -107,6 +109,19 @@ void sim_sock_close(struct sim *s, struct sim_sock *sk) {
   s->socks[sk->fd - FIRST_FD] = NULL;
   s->live_socks.holes++;
   free(sk);
+}
+
+/* The engine's FIN, its socket still reading: what shutdown(SHUT_WR) does. */
+void sim_sock_shutdown(struct sim *s, struct sim_sock *sk) {
+  struct sim_stream *st = sk->st;
+  char who[16];
+  if (st == NULL || st->engine_fin_sent || st->rst_to_engine || st->rst_to_peer ||
+      (st->state == ST_CONNECTING && !sk->connect_done)) {
+    return;
+  }
+  sim_trace(s, sock_who(sk, who, sizeof(who)), "shutdown: FIN");
+  st->engine_fin_sent = 1;
+  schedule_stream(s, EV_FIN_TO_PEER, st, at(s, st->k.delay_us), NULL, 0);
 }
 
 /* ---- streams ------------------------------------------------------------- */

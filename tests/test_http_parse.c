@@ -296,22 +296,39 @@ static void test_keep_alive_rules(void **state) {
   release(&p);
 }
 
+/* A request's lines end in CRLF only: a bare LF anywhere in the request
+ * line or the field section is 400, and mg_parse_http says -1. Replies may
+ * still use bare LFs. */
 static void test_lf_only_lines(void **state) {
-  const char *req = "POST /a?b HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc";
+  const char *resp = "HTTP/1.1 200 OK\nX: h\nContent-Length: 3\n\nabc";
+  const char *bad[] = {
+      "POST /a?b HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc",
+      "GET / HTTP/1.1\r\nHost: h\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\nDummy: x\nContent-Length: 23\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\n\n",
+      "GET / HTTP/1.1\nHost: h\r\n\r\n",
+      "\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+      "\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+  };
+  struct http_message hm;
   struct parsed p;
+  size_t i;
   (void) state;
-  parse(&p, req, 1);
-  assert_int_equal(p.h.header_len, (int) strlen(req) - 3);
-  assert_mgstr(p.hm.header_values[0], "h");
-  assert_mgstr(p.hm.header_names[1], "Content-Length");
-  assert_mgstr(p.hm.header_values[1], "3");
-  assert_true(p.h.content_length == 3);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    expect_request_error(bad[i], 400);
+    assert_int_equal(mg_parse_http(bad[i], (int) strlen(bad[i]), &hm, 1), -1);
+  }
+  parse(&p, bad[2], 1);
+  assert_string_equal(p.h.reason, "bare LF");
   release(&p);
 
-  /* Mixed endings. */
-  parse(&p, "GET / HTTP/1.1\r\nHost: h\n\r\n", 1);
-  assert_int_equal(p.h.header_len, 26);
+  parse(&p, resp, 0);
+  assert_int_equal(p.h.header_len, (int) strlen(resp) - 3);
+  assert_mgstr(p.hm.header_values[0], "h");
+  assert_mgstr(p.hm.header_names[1], "Content-Length");
+  assert_true(p.h.content_length == 3);
   release(&p);
+  assert_int_equal(mg_parse_http(resp, (int) strlen(resp), &hm, 0), (int) strlen(resp) - 3);
 }
 
 static void test_upgrade_websocket(void **state) {
@@ -876,6 +893,20 @@ static void test_request_target_forms(void **state) {
   expect_request_error("CONNECT h:44a HTTP/1.1\r\nHost: h\r\n\r\n", 400);
   expect_request_error("CONNECT u@h:443 HTTP/1.1\r\nHost: h\r\n\r\n", 400);
   expect_request_error("CONNECT h:443/x HTTP/1.1\r\nHost: h\r\n\r\n", 400);
+  /* A CONNECT has no content: what follows its head is the tunnel's. */
+  {
+    const char *c = "CONNECT h:443 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+    struct http_message hm;
+    struct parsed p;
+    parse(&p, c, 1);
+    assert_int_equal(p.h.header_len, (int) strlen(c) - 5);
+    assert_int_equal(p.h.body_kind, HTTP_BODY_NONE);
+    release(&p);
+    assert_int_equal(mg_parse_http(c, (int) strlen(c), &hm, 1), (int) strlen(c) - 5);
+    assert_int_equal(hm.body.len, 0);
+    expect_request_error("CONNECT h:443 HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n",
+                         400);
+  }
 }
 
 static void test_host_rules(void **state) {
@@ -910,7 +941,7 @@ static void check_prefixes(const char *text, int is_req, int hl) {
 static void test_incremental_request(void **state) {
   const char *req =
       "POST /p?q=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-      "X-Empty:\r\nX-Lf: 1\n\r\n";
+      "X-Empty:\r\nX-Crlf: 1\r\n\r\n";
   struct http_message hm;
   size_t k, n = strlen(req);
   (void) state;
@@ -1006,6 +1037,32 @@ static void test_chunk_extensions(void **state) {
   /* Control characters inside an extension are not skipped over. */
   assert_int_equal(chunk_s("5;a\x01\r\nhello\r\n", &off, &len, &total), -1);
   assert_int_equal(chunk_s("5;a\rb\r\nhello\r\n", &off, &len, &total), -1);
+  /* RFC 9112 7.1.1's grammar, exactly: BWS around ';' and '=', a token or
+   * a quoted-string (with quoted-pairs) as the value. */
+  assert_int_equal(chunk_s("5 ;a;b = c ;\td=\"x\\\"y\"\r\nhello\r\n", &off, &len,
+                           &total),
+                   1);
+  assert_int_equal(len, 5);
+  /* an extension with no name, a value missing or never closed, a value
+   * that is neither token nor quoted-string, whitespace after the size (or
+   * after an extension) that no ';' follows */
+  assert_int_equal(chunk_s("5;\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5; \r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;;a\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;=b\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;a=\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;a=\"b\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;a=\"b\\\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;a=b/c\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5 \r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5\t\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5;a \r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("0;\r\n\r\n", &off, &len, &total), -1);
+  /* ... but only once the bytes that settle it are there */
+  assert_int_equal(chunk_s("5 ", &off, &len, &total), 0);
+  assert_int_equal(chunk_s("5;a=\"b", &off, &len, &total), 0);
+  assert_int_equal(chunk_s("5;a=\"b\\", &off, &len, &total), 0);
+  assert_int_equal(chunk_s("5;a =", &off, &len, &total), 0);
 }
 
 static void test_chunk_last_and_trailers(void **state) {
@@ -1074,6 +1131,7 @@ static void test_chunk_malformed(void **state) {
   assert_int_equal(chunk_s("0x5\r\n", &off, &len, &total), -1);
   assert_int_equal(chunk_s("5x\r\nhello\r\n", &off, &len, &total), -1);
   assert_int_equal(chunk_s("5 x\r\nhello\r\n", &off, &len, &total), -1);
+  assert_int_equal(chunk_s("5 \r\nhello\r\n", &off, &len, &total), -1);
   /* bare CR and bare LF in the size line */
   assert_int_equal(chunk_s("5\rhello\r\n", &off, &len, &total), -1);
   assert_int_equal(chunk_s("5\nhello\r\n", &off, &len, &total), -1);

@@ -190,6 +190,59 @@ await check('1 MiB binary message echoed', async (ws) => {
   await echoes(ws, pattern(1 << 20, 7), true, '1 MiB');
 });
 
+// Messages past recv_mbuf_limit (4 MiB) and up to max_ws_message (16 MiB)
+// arrive whole, in one frame or in fragments; one byte more is 1009.
+function sendFragments(ws, payload, fragSize, binary) {
+  for (let off = 0; off < payload.length; off += fragSize) {
+    const end = Math.min(off + fragSize, payload.length);
+    ws.send(payload.subarray(off, end), { binary, fin: end === payload.length });
+  }
+}
+
+function utf8Text(n) {
+  // 1-, 2-, 3- and 4-byte characters (10 bytes a cycle), padded with ASCII.
+  const cycle = Buffer.from('aé€😀');
+  const b = Buffer.alloc(n, 'z');
+  for (let i = 0; i + cycle.length <= n; i += cycle.length) cycle.copy(b, i);
+  return b;
+}
+
+const MIB = 1 << 20;
+for (const [name, payload, frag, binary] of [
+  ['4 MiB binary message in one frame', pattern(4 * MIB, 11), 0, true],
+  ['4 MiB text message in 64-byte fragments', utf8Text(4 * MIB), 64, false],
+  ['8 MiB text message in one frame', utf8Text(8 * MIB), 0, false],
+  ['8 MiB binary message in 1 MiB fragments', pattern(8 * MIB, 12), MIB, true],
+  ['16 MiB (max_ws_message) binary message in one frame', pattern(16 * MIB, 13), 0, true],
+  ['16 MiB text message in 4 MiB fragments', utf8Text(16 * MIB), 4 * MIB, false],
+  ['16 MiB binary message in 4 KiB fragments', pattern(16 * MIB, 14), 4096, true],
+]) {
+  await check(`${name} echoed whole`, async (ws) => {
+    if (frag === 0) ws.send(payload, { binary });
+    else sendFragments(ws, payload, frag, binary);
+    const m = await ws.nextMessage();
+    if (m.isBinary !== binary) throw new Error(`came back as ${m.isBinary ? 'binary' : 'text'}`);
+    expectEqual(m.data, payload, name);
+  });
+}
+
+// One byte over max_ws_message: in fragments, the last one (1 byte) is
+// refused; in one frame, its header is, and the server lingers while the
+// first 256 KiB of that frame still come (the rest never does).
+await check('16 MiB + 1 byte message in 4 MiB fragments closes with 1009', async (ws) => {
+  sendFragments(ws, pattern(16 * MIB + 1, 15), 4 * MIB, true);
+  const c = await ws.closed();
+  if (c.code !== 1009) throw new Error(`close code ${c.code}, want 1009`);
+  if (ws.state.messages.length !== 0) throw new Error('a message was delivered');
+});
+
+await check('frame announcing 16 MiB + 1 bytes closes with 1009', async (ws) => {
+  const hdr = Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x01, 0, 0, 0x01, 1, 2, 3, 4]);
+  ws._socket.write(Buffer.concat([hdr, pattern(256 * 1024, 16)]));
+  const c = await ws.closed();
+  if (c.code !== 1009) throw new Error(`close code ${c.code}, want 1009`);
+});
+
 for (const code of [1000, 4001]) {
   await check(`close ${code} echoed back`, async (ws) => {
     ws.close(code, 'done');
@@ -212,6 +265,25 @@ for (const [name, bytes] of [
     if (c.code !== 1007) throw new Error(`close code ${c.code}, want 1007`);
   });
 }
+
+// Invalid UTF-8 fails as it arrives: a 1000-byte text frame whose first
+// 100 bytes are valid and whose next write holds ff closes with 1007 at
+// once, although the rest of the frame is never sent.
+await check('invalid UTF-8 midway through an unfinished text frame closes with 1007', async (ws) => {
+  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  const masked = (bytes, offset) => {
+    const b = Buffer.from(bytes);
+    for (let i = 0; i < b.length; i++) b[i] ^= key[(offset + i) % 4];
+    return b;
+  };
+  ws._socket.write(Buffer.concat([Buffer.from([0x81, 0xfe, 0x03, 0xe8]), key,
+    masked(Buffer.alloc(100, 'a'), 0)]));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (ws.state.closed) throw new Error(`closed (${ws.state.closed.code}) before the bad byte`);
+  ws._socket.write(masked(Buffer.from([0x62, 0xff]), 100));
+  const c = await ws.closed();
+  if (c.code !== 1007) throw new Error(`close code ${c.code}, want 1007`);
+});
 
 await check('UTF-8 sequence split across fragments accepted', async (ws) => {
   const text = Buffer.from('a😀b');
@@ -245,11 +317,16 @@ for (const [name, bytes, want] of [
   ['new TEXT in the middle of a message',
     Buffer.concat([rawFrame(0x01, 'a'), rawFrame(0x81, 'b')]), 1002],
   ['CLOSE with code 1005', rawFrame(0x88, Buffer.from([0x03, 0xed])), 1002],
+  ...[999, 1004, 1006, 1015, 1016, 2999, 5000].map((code) =>
+    [`CLOSE with code ${code}`, rawFrame(0x88, Buffer.from([code >> 8, code & 255])), 1002]),
+  ...[1012, 3000, 4999].map((code) =>
+    [`CLOSE with code ${code}`, rawFrame(0x88, Buffer.from([code >> 8, code & 255])), code]),
   ['CLOSE with a 1-byte body', rawFrame(0x88, Buffer.from([0x03])), 1002],
   ['CLOSE with an invalid UTF-8 reason', rawFrame(0x88, Buffer.from([0x03, 0xe8, 0xff])), 1007],
   ['empty CLOSE', rawFrame(0x88, Buffer.alloc(0)), 1005],
 ]) {
-  const what = want === 1005 ? 'echoed empty (1005)' : `closes with ${want}`;
+  const what = want === 1005 ? 'echoed empty (1005)'
+    : want >= 3000 || want === 1012 ? 'echoed' : `closes with ${want}`;
   await check(`${name} ${what}`, async (ws) => {
     ws._socket.write(bytes);
     const c = await ws.closed();
