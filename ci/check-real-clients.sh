@@ -139,6 +139,43 @@ if [ "$have_curl" -eq 1 ]; then
     fail "HEAD on a raw socket: no complete reply within 10 s"
   fi
 
+  # raw_http NAME EXPECT PAYLOAD: PAYLOAD (with \r, \n escapes) written on one
+  # TCP connection in one go; the server's whole answer, up to its FIN,
+  # must start with EXPECT, hold exactly one status line, and end in a FIN,
+  # not a reset (RFC 9112 9.6: the close lingers).
+  raw_http() {
+    local name=$1 want=$2 payload=$3 out
+    if ! out=$(timeout 15 python3 - "$SRV_PORT" "$payload" <<'PY' 2>&1
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+got = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except ConnectionResetError:
+    print("RESET after %d bytes" % len(got))
+    sys.exit(1)
+print("%d %s" % (got.count(b"HTTP/1."), got.split(b"\r\n", 1)[0].decode("latin-1")))
+PY
+    ); then
+      fail "$name: $out"
+    elif [ "$out" != "1 $want" ]; then
+      fail "$name: got '$out', want one reply, '$want', then a FIN"
+    else
+      ok "$name: $want, then a FIN"
+    fi
+  }
+  raw_http "bare LF in a request head is refused" "HTTP/1.1 400 Bad Request" \
+    'GET /small.bin HTTP/1.1\r\nHost: t\r\nDummy: x\nContent-Length: 3\r\n\r\nabc'
+  raw_http "chunk extension without a name is refused" "HTTP/1.1 400 Bad Request" \
+    'POST /small.bin HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n'
+  raw_http "three pipelined requests, the first says close" "HTTP/1.1 200 OK" \
+    'GET /big.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /small.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /small.bin HTTP/1.1\r\nHost: t\r\n\r\n'
+
   # range NAME FILE URLPATH RANGE SKIP COUNT: a 206 with those bytes.
   range() {
     local name=$1 file=$2 path=$3 r=$4 skip=$5 count=$6 size want

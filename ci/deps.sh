@@ -9,7 +9,7 @@
 #   coverage  lcov, gcovr, diff-cover
 #   check     valgrind
 #   bench     curl, wrk, procps
-#   interop   libhttp-parser-dev, nginx, lighttpd, nodejs, npm, curl
+#   interop   libhttp-parser-dev, nginx, lighttpd, nodejs, npm, curl, python3
 #   browser   chromium, fonts-dejavu-core, nodejs, npm: ci/check-browser.sh
 #   all       every group above
 #
@@ -44,7 +44,7 @@ group_packages() {
     bench)
       echo "curl wrk procps" ;;
     interop)
-      echo "libhttp-parser-dev nginx|nginx-light lighttpd nodejs npm curl" ;;
+      echo "libhttp-parser-dev nginx|nginx-light lighttpd nodejs npm curl python3" ;;
     browser)
       echo "chromium fonts-dejavu-core nodejs npm" ;;
     *)
