@@ -19,7 +19,7 @@ WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
-CFLAGS_BASE := $(CSTD) $(WARN) -Iengine -Isimiface -Itools/mgsim -MMD -MP
+CFLAGS_BASE := $(CSTD) $(WARN) -Iengine -Isockiface -Isimiface -Itools/mgsim -MMD -MP
 LDLIBS   := -lpthread -lm
 
 # The core: no socket, clock or random call (checked by ci/check-core.sh).
@@ -41,7 +41,7 @@ EXAMPLE_APPS := simplest_web_server websocket_chat http_client websocket_client
 # Compat programs (tests/compat) with an app form, built the same way.
 COMPAT_APPS  := rest_server udp_echo
 APP_OBJS  = $(addprefix $(BUILD)/$(1)/app_,$(addsuffix .o,$(EXAMPLE_APPS) $(COMPAT_APPS)))
-vpath %.c engine simiface tools/mgsim
+vpath %.c engine sockiface simiface tools/mgsim
 
 VARIANTS := obj obj-poll obj-asan obj-asan-poll obj-fuzz obj-afl obj-afl-cmplog
 FLAGS_obj           := $(OPT)
@@ -121,7 +121,7 @@ PARSER_FUZZ_TARGETS := $(filter-out $(SIM_FUZZ_TARGETS),$(FUZZ_TARGETS))
 LDLIBS_http_diff := -lhttp_parser
 ALL_OBJS = $(addprefix $(BUILD)/$(1)/,$(addsuffix .o,$(ENGINE) $(SIM) $(RUNNER))) \
            $(call APP_OBJS,$(1))
-FUZZ_INC := -Iengine -Isimiface -Itools/mgsim -Ifuzz
+FUZZ_INC := -Iengine -Isockiface -Isimiface -Itools/mgsim -Ifuzz
 # Compiled with the target in one command, so -MMD does not see these.
 FUZZ_HEADERS := $(wildcard fuzz/*.h)
 REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \

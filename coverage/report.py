@@ -304,7 +304,7 @@ def cmd_reach(args):
     if not wanted:
         with open(args.out, "w") as f:
             f.write("# Changed lines since %s and what reaches them\n\nNo changed "
-                    "line that coverage measures (engine/, simiface/, tools/mgsim/ "
+                    "line that coverage measures (engine/, sockiface/, simiface/, tools/mgsim/ "
                     "code).\n" % changed["base"])
         print("No changed line that coverage measures; nothing to trace.")
         return 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Line and branch coverage of engine/, simiface/ and tools/mgsim/.
+# Line and branch coverage of engine/, sockiface/, simiface/ and tools/mgsim/.
 #
 # Builds every variant with gcc --coverage into build/cov (the normal build/
 # is left alone), runs the cmocka tests (epoll and poll), every scenario, the
@@ -166,7 +166,7 @@ wait "$baseline_pid" || { echo "failed"; tail -20 "$out/logs/lcov.log"; exit 1; 
 lcov_q --capture --directory "$cov" --base-directory . --output-file "$out/run.info"
 lcov_q --add-tracefile "$out/base.info" --add-tracefile "$out/run.info" \
   --output-file "$out/all.info"
-lcov_q --extract "$out/all.info" "$root/engine/*" "$root/simiface/*" \
+lcov_q --extract "$out/all.info" "$root/engine/*" "$root/sockiface/*" "$root/simiface/*" \
   "$root/tools/mgsim/*" --output-file "$out/lcov.info"
 rm -f "$out/base.info" "$out/run.info" "$out/all.info"
 done_step

@@ -634,7 +634,7 @@ void cs_log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define DBG(x) MG_CS_LOG(LL_VERBOSE_DEBUG, x)
 #endif
 
-/* Platform helpers (native code, engine/os_posix.c). */
+/* Platform helpers (native code, sockiface/os_posix.c). */
 int mg_socketpair(sock_t sp[2], int sock_type);
 void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param);
 int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len);

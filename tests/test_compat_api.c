@@ -4,7 +4,7 @@
  * normalization and assembly (engine/url.c), SHA-1 and HMAC-SHA1 under
  * their cs_ names (engine/sha1.c), MD5 (engine/md5.c), streaming base64
  * (engine/base64.c, into an mbuf too), the native file, socket, clock and
- * hex dump helpers (engine/os_posix.c), and Mongoose 6's small common
+ * hex dump helpers (sockiface/os_posix.c), and Mongoose 6's small common
  * helpers: glob matching (engine/glob.c), comma lists, c_strnlen and
  * c_strnstr (engine/str.c), c_snprintf (engine/printf.c), the leveled log
  * (engine/log.c), byte order and cs_timegm (engine/util.c).
