@@ -34,6 +34,7 @@ ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
 RUNNER   := scn_lex scn_parse scn_print scn_names scn_cmd scn_expect scn_regex scn_run apps mgsim_cli \
+            world native_world native_peer native_netns \
             apps_examples session app_upload
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
@@ -91,7 +92,7 @@ EXAMPLES := echo_server timer simplest_web_server websocket_chat http_client \
             websocket_client
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 # The tests that touch sockets run again against the poll() backend.
-NET_TESTS := test_events test_flow test_threads test_timers test_udp test_static_files
+NET_TESTS := test_events test_flow test_threads test_timers test_udp test_static_files test_sock_opts
 
 MGSIM        := $(BUILD)/mgsim $(BUILD)/mgsim-asan
 EXAMPLE_BINS := $(addprefix $(BUILD)/examples/,$(EXAMPLES)) \

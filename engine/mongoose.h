@@ -448,6 +448,37 @@ struct mg_iface_vtable {
 extern const struct mg_iface_vtable mg_socket_iface_vtable;
 extern const struct mg_iface_vtable *mg_default_iface_vtable;
 
+/* Options of the native socket iface (this engine's own; all off by
+ * default). They put a constrained network, a different clock or a name
+ * table under an unchanged program: a test harness runs the same handlers
+ * on real sockets with the partial reads and writes, small windows and
+ * answers its scenario asks for. */
+#define MG_RESOLVE_PASS (-1)   /* resolve hook: ask the system resolver */
+#define MG_RESOLVE_SILENT (-2) /* resolve hook: no answer ever comes */
+struct mg_socket_iface_opts {
+  size_t max_recv; /* most bytes one recv() of a TCP socket takes (0: 64 KiB) */
+  size_t max_send; /* most bytes one send() of a TCP socket passes (0: all) */
+  int rcvbuf;      /* SO_RCVBUF of every TCP socket it opens (0: the kernel's) */
+  int sndbuf;      /* SO_SNDBUF likewise */
+  /* The clock now() (and so mg_time()) reads, in seconds; NULL: the real
+   * time. wait_ms turns a wait of the engine, in milliseconds of that clock,
+   * into the wall-clock milliseconds the poll sleeps at most; NULL: as is. */
+  double (*clock)(void *arg);
+  int (*wait_ms)(void *arg, int timeout_ms);
+  /* Asked first for every host name: 0 with *addr set (its port is
+   * ignored), an errno value (the name fails), MG_RESOLVE_SILENT or
+   * MG_RESOLVE_PASS. The answer arrives *delay seconds of the clock later. */
+  int (*resolve)(void *arg, const char *host, union socket_address *addr,
+                 double *delay);
+  void *arg; /* for the three hooks */
+};
+/* Sets the options of a socket iface (mgr->ifaces[0] of a manager made with
+ * mg_mgr_init, or with a copy of mg_socket_iface_vtable whose methods wrap
+ * the originals). The buffer sizes apply to sockets opened from then on, the
+ * rest at once. 0, or EINVAL when iface is not a socket iface. */
+int mg_socket_iface_set_opts(struct mg_iface *iface,
+                             const struct mg_socket_iface_opts *opts);
+
 /* Callbacks for iface implementations, to be called from their poll only. */
 struct mg_connection *mg_if_accept_tcp(struct mg_connection *listener,
                                        sock_t sock,

@@ -7,10 +7,15 @@
  * connection's state (room in recv_mbuf, a blocked write), so recv_mbuf_limit
  * backpressure simply stops reading: the bytes wait in the kernel, and TCP's
  * own window slows the peer down.
+ *
+ * mg_socket_iface_set_opts() caps the bytes per recv() and send(), sets the
+ * socket buffers, and swaps the clock and the resolver: the same handlers
+ * then meet partial reads and writes and small windows on real sockets.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -56,11 +61,43 @@ static int so_error(int fd) {
   return err;
 }
 
-static double sock_now(struct mg_iface *iface) {
+double sock_clock(struct sock_iface *si) {
   struct timespec ts;
-  (void) iface;
+  if (si != NULL && si->opts.clock != NULL) return si->opts.clock(si->opts.arg);
   clock_gettime(CLOCK_REALTIME, &ts);
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static double sock_now(struct mg_iface *iface) {
+  return sock_clock(iface != NULL ? sock_of(iface) : NULL);
+}
+
+/* The buffer sizes asked for, on a TCP socket about to connect or listen
+ * (a listener's are inherited by what it accepts, window scaling included). */
+static void set_buffers(const struct sock_iface *si, int fd) {
+  if (si == NULL) return;
+  if (si->opts.rcvbuf > 0) {
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &si->opts.rcvbuf, sizeof(int));
+  }
+  if (si->opts.sndbuf > 0) {
+    (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &si->opts.sndbuf, sizeof(int));
+  }
+}
+
+static void sock_init(struct mg_iface *iface);
+
+int mg_socket_iface_set_opts(struct mg_iface *iface,
+                             const struct mg_socket_iface_opts *opts) {
+  struct sock_iface *si;
+  /* A vtable copied from the socket iface's, some methods wrapped, is a
+   * socket iface all the same: its data is ours. */
+  if (iface == NULL || iface->vtable == NULL || iface->vtable->init != sock_init ||
+      opts == NULL ||
+      (si = sock_of(iface)) == NULL || opts->rcvbuf < 0 || opts->sndbuf < 0) {
+    return EINVAL;
+  }
+  si->opts = *opts;
+  return 0;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -165,6 +202,7 @@ static int open_bound(struct mg_connection *nc, union socket_address *sa,
                       int type) {
   int on = 1, fd = socket(sa->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
+  if (type == SOCK_STREAM) set_buffers(sock_of(nc->iface), fd);
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
       bind(fd, &sa->sa, sa_len(sa)) != 0 ||
       (type == SOCK_STREAM && listen(fd, SOMAXCONN) != 0)) {
@@ -195,6 +233,7 @@ static void sock_connect_tcp(struct mg_connection *nc,
     return;
   }
   set_nodelay(fd);
+  set_buffers(sock_of(nc->iface), fd);
   nc->sock = fd;
   if (connect(fd, &sa->sa, sa_len(sa)) == 0) {
     sc->report_connect = 1;
@@ -214,10 +253,19 @@ static int sock_connect_udp(struct mg_connection *nc) {
 
 /* ---- sending ------------------------------------------------------------- */
 
+/* What one send may pass: len, or less under the max_send option. */
+static size_t send_cap(const struct mg_connection *nc, size_t len) {
+  const struct sock_iface *si = (const struct sock_iface *) nc->iface->data;
+  return si != NULL && si->opts.max_send > 0 && len > si->opts.max_send
+             ? si->opts.max_send
+             : len;
+}
+
 static int sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
   struct sock_conn *sc = sconn(nc);
   ssize_t n;
   if (sc->write_blocked) return 0; /* until the poll sees it writable */
+  len = send_cap(nc, len);
   n = send(nc->sock, buf, len, MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -261,6 +309,7 @@ static int sock_tcp_send_file(struct mg_connection *nc, int fd, int64_t offset,
   int err;
   if (sc->write_blocked) return 0; /* until the poll sees it writable */
   if (len > INT_MAX) len = INT_MAX;
+  len = send_cap(nc, len);
   /* Corked, the kernel cuts what it copies into full segments and pushes
    * them at the uncork, rather than pushing each batch of pages as it goes
    * (TCP_NODELAY): on loopback the receiving side then does far less work
@@ -359,6 +408,7 @@ static void accept_some(struct mg_iface *iface, struct mg_connection *lc) {
       return;
     }
     set_nodelay(fd);
+    set_buffers(sock_of(iface), fd);
     if (mg_if_accept_tcp(lc, fd, &sa) == NULL) close(fd);
   }
 }
@@ -384,6 +434,7 @@ static void read_tcp(struct sock_iface *si, struct mg_connection *nc) {
   size_t total = 0, room;
   while (total < RBUF_SIZE && (room = mg_if_recv_room(nc)) > 0) {
     size_t want = room < RBUF_SIZE - total ? room : RBUF_SIZE - total;
+    if (si->opts.max_recv > 0 && want > si->opts.max_recv) want = si->opts.max_recv;
     ssize_t n = recv(nc->sock, si->rbuf, want, 0);
     if (n > 0) {
       total += (size_t) n;
@@ -464,10 +515,11 @@ static int sock_poll(struct mg_iface *iface, int timeout_ms) {
   struct sock_iface *si = sock_of(iface);
   struct poller_event events[MAX_EVENTS];
   struct mg_connection *nc;
-  double now = sock_now(iface);
+  double now = sock_now(iface), answer_due = 0;
   int reported = 0, sendable = 0, n, i, err;
   if (si == NULL) return 0;
   si->poll_thread = pthread_self();
+  reported += sock_resolve_due(iface, now, &answer_due);
   poller_begin(si->poller);
   poller_watch(si->poller, si->wake->fds[1], si, POLLER_IN, &si->wake_registered);
   for (nc = iface->mgr->active_connections; nc != NULL; nc = nc->next) {
@@ -484,8 +536,15 @@ static int sock_poll(struct mg_iface *iface, int timeout_ms) {
     if (err != 0) mg_if_peer_closed(nc, err); /* e.g. an unpollable fd */
     if (can_send_now(nc, sc)) sendable = 1;
   }
-  n = poller_wait(si->poller, reported > 0 || sendable ? 0 : timeout_ms, events,
-                  MAX_EVENTS);
+  if (reported > 0 || sendable) {
+    timeout_ms = 0;
+  } else {
+    if (answer_due > 0 && (answer_due - now) * 1000.0 < timeout_ms) {
+      timeout_ms = (int) ceil((answer_due - now) * 1000.0);
+    }
+    if (si->opts.wait_ms != NULL) timeout_ms = si->opts.wait_ms(si->opts.arg, timeout_ms);
+  }
+  n = poller_wait(si->poller, timeout_ms, events, MAX_EVENTS);
   for (i = 0; i < n; i++) {
     if (events[i].tag == si) {
       handle_wake(si, iface->mgr);
@@ -528,7 +587,7 @@ static void sock_random(struct mg_iface *iface, void *buf, size_t len) {
 
 static int sock_resolve(struct mg_connection *nc, const char *host) {
   struct sock_iface *si = sock_of(nc->iface);
-  return si != NULL ? sock_resolve_start(nc, si->wake, host) : ENOMEM;
+  return si != NULL ? sock_resolve_start(nc, si, host) : ENOMEM;
 }
 
 /* Runs the callbacks on the poll thread and waits for them. Called on the

@@ -50,6 +50,8 @@ struct sock_iface {
   unsigned wake_registered;
   pthread_t poll_thread;
   char *rbuf; /* one read buffer for every connection */
+  struct mg_socket_iface_opts opts;
+  int held_answers; /* connections holding a hook's answer until it is due */
 };
 
 /* nc->mgr_data */
@@ -62,11 +64,21 @@ struct sock_conn {
   int connect_err;
   double accept_resume; /* listener: accept paused until then (EMFILE) */
   struct resolve_req *resolve;
+  /* An answer of the resolve hook, held until its time (clock seconds). */
+  unsigned answer_held : 1;
+  int answer_err;
+  double answer_due;
+  union socket_address answer;
 };
 
-int sock_resolve_start(struct mg_connection *nc, struct wake *w,
+double sock_clock(struct sock_iface *si);
+/* Asks the hook, else starts a system lookup: 0 or an errno value. */
+int sock_resolve_start(struct mg_connection *nc, struct sock_iface *si,
                        const char *host);
 void sock_resolve_cancel(struct mg_connection *nc);
+/* Delivers the hook's answers that are due; returns how many, and lowers
+ * *next_due to the earliest still held (0: none). */
+int sock_resolve_due(struct mg_iface *iface, double now, double *next_due);
 /* Called on the poll thread for a WAKE_RESOLVED message; frees it. */
 void sock_resolve_deliver(struct wake_msg *m);
 

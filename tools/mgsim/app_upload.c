@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn_internal.h"
+#include "world.h"
 
 struct upload_app {
   struct mbuf summary;
@@ -30,12 +30,13 @@ static void trace(struct mg_connection *nc, const char *fmt, ...)
 static void trace(struct mg_connection *nc, const char *fmt, ...) {
   char who[16], text[256];
   va_list ap;
-  if (nc->iface == NULL || nc->iface->vtable != &mg_sim_iface_vtable) return;
+  struct scn_ctx *ctx = scn_current();
+  if (ctx == NULL) return;
   va_start(ap, fmt);
   vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
-  sim_trace((struct sim *) nc->iface->data, who, "%s", text);
+  snprintf(who, sizeof(who), "#%d", w_conn_id(ctx, nc));
+  w_trace(ctx, who, "%s", text);
 }
 
 static void escaped(const char *p, size_t n, char *out, size_t cap) {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn_internal.h"
+#include "world.h"
 
 #define MAX_APPS 64
 
@@ -159,7 +159,7 @@ static void raw_handler(struct mg_connection *nc, int ev, void *ev_data) {
 }
 
 int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc) {
-  return nc->handler == raw_handler || scn_conn(ctx, sim_conn_id(nc))->orig == raw_handler;
+  return nc->handler == raw_handler || scn_conn(ctx, w_conn_id(ctx, nc))->orig == raw_handler;
 }
 
 static int raw_start(struct mg_mgr *mgr, int argc, char **argv, char *err,

@@ -464,6 +464,18 @@ int mgsim_main(int argc, char **argv) {
       if (opt[6] == 'w') scn_max_work_millions = (unsigned long) u;
     } else if (strcmp(opt, "--verbose") == 0) {
       verbose = 1;
+    } else if (strcmp(opt, "--native") == 0) {
+      scn_native = 1;
+    } else if (strcmp(opt, "--time-scale") == 0) {
+      char *end;
+      double x;
+      if ((v = option_value(argc, argv, &i)) == NULL) goto fail;
+      x = strtod(v, &end);
+      if (*end != '\0' || end == v || !(x >= 0 && x <= 1000)) {
+        fprintf(stderr, "mgsim: --time-scale wants a number 0..1000, not '%s'\n", v);
+        goto fail;
+      }
+      scn_time_scale = x;
     } else if (opt[0] == '-') {
       fprintf(stderr, "mgsim: unknown option '%s'\n%s", opt, s_usage);
       goto fail;

@@ -109,6 +109,11 @@ extern size_t scn_max_trace_mib;
 extern unsigned long scn_max_work_millions;
 /* 0: runs keep no trace (a failure then shows none): for fuzzing speed. */
 extern int scn_tracing;
+/* 1: scn_run runs natively (native.h): the apps on the socket iface, the
+ * peers on real sockets, in a network namespace of the run's own; the
+ * time scale is native_new's. */
+extern int scn_native;
+extern double scn_time_scale;
 
 /* mgsim's command line, for programs that register apps of their own. */
 int mgsim_main(int argc, char **argv);

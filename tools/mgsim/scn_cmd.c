@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn_internal.h"
+#include "world.h"
 
 static int parse_size(const struct tok *t, size_t *out) {
   uint64_t v;
@@ -69,7 +69,9 @@ static int cmd_net(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
                    char *err, size_t errlen) {
   struct sim_knobs scratch;
   memset(&scratch, 0, sizeof(scratch));
-  return set_knobs(dry ? &scratch : sim_knobs(ctx->sim), t + 1, n - 1, err, errlen);
+  if (set_knobs(dry ? &scratch : w_knobs(ctx), t + 1, n - 1, err, errlen) != 0) return -1;
+  if (!dry) w_knobs_changed(ctx);
+  return 0;
 }
 
 static int cmd_dns(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
@@ -85,9 +87,9 @@ static int cmd_dns(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
   }
   if (is_word(&t[2], "silent")) {
     if (n != 3) FAIL("a silent name has no delay");
-    return dry ? 0 : sim_dns_silent(ctx->sim, t[1].s);
+    return dry ? 0 : w_dns_silent(ctx, t[1].s);
   }
-  if (is_word(&t[2], "fail")) return dry ? 0 : sim_dns_fail(ctx->sim, t[1].s, delay);
+  if (is_word(&t[2], "fail")) return dry ? 0 : w_dns_fail(ctx, t[1].s, delay);
   if (dry) {
     union socket_address sa;
     char buf[300];
@@ -98,8 +100,8 @@ static int cmd_dns(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     }
     return 0;
   }
-  if (sim_dns_answer(ctx->sim, t[1].s, t[2].s, delay) != 0) {
-    FAIL("%s", sim_error(ctx->sim));
+  if (w_dns_answer(ctx, t[1].s, t[2].s, delay) != 0) {
+    FAIL("%s", w_error(ctx));
   }
   return 0;
 }
@@ -177,7 +179,7 @@ static int cmd_app(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
 
 static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
                     char *err, size_t errlen) {
-  struct sim_peer *p = NULL;
+  struct world_peer *p = NULL;
   const char *verb;
   struct mbuf data;
   int rc = 0, used;
@@ -186,24 +188,24 @@ static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
   }
   verb = t[2].s;
   if (!dry) {
-    p = sim_peer_find(ctx->sim, t[1].s);
-    if (p == NULL && (p = sim_peer_new(ctx->sim, t[1].s)) == NULL) {
-      FAIL("%s", sim_error(ctx->sim));
+    p = w_peer_find(ctx, t[1].s);
+    if (p == NULL && (p = w_peer_new(ctx, t[1].s)) == NULL) {
+      FAIL("%s", w_error(ctx));
     }
   }
   if (strcmp(verb, "set") == 0) {
     struct sim_knobs scratch;
     memset(&scratch, 0, sizeof(scratch));
-    return set_knobs(dry ? &scratch : sim_peer_knobs(p), t + 3, n - 3, err, errlen);
+    return set_knobs(dry ? &scratch : w_peer_knobs(ctx, p), t + 3, n - 3, err, errlen);
   }
   if (strcmp(verb, "close") == 0 || strcmp(verb, "reset") == 0 ||
       strcmp(verb, "stop-reading") == 0 || strcmp(verb, "resume-reading") == 0) {
     if (n != 3) FAIL("usage: peer NAME %s", verb);
     if (dry) return 0;
-    if (strcmp(verb, "close") == 0) rc = sim_peer_close(p);
-    if (strcmp(verb, "reset") == 0) rc = sim_peer_reset(p);
-    if (strcmp(verb, "stop-reading") == 0) sim_peer_reading(p, 0);
-    if (strcmp(verb, "resume-reading") == 0) sim_peer_reading(p, 1);
+    if (strcmp(verb, "close") == 0) rc = w_peer_close(ctx, p);
+    if (strcmp(verb, "reset") == 0) rc = w_peer_reset(ctx, p);
+    if (strcmp(verb, "stop-reading") == 0) w_peer_reading(ctx, p, 0);
+    if (strcmp(verb, "resume-reading") == 0) w_peer_reading(ctx, p, 1);
   } else if (strcmp(verb, "addr") == 0 || strcmp(verb, "connect") == 0 ||
              strcmp(verb, "udp") == 0 || strcmp(verb, "listen") == 0) {
     union socket_address sa;
@@ -225,10 +227,10 @@ static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
       FAIL("usage: peer NAME %s IP:PORT", verb);
     }
     if (dry) return 0;
-    if (strcmp(verb, "addr") == 0) rc = sim_peer_set_addr(p, t[3].s);
-    if (strcmp(verb, "connect") == 0) rc = sim_peer_connect(p, t[3].s);
-    if (strcmp(verb, "udp") == 0) rc = sim_peer_udp_bind(p, t[3].s);
-    if (strcmp(verb, "listen") == 0) rc = sim_peer_listen(p, t[3].s, mode);
+    if (strcmp(verb, "addr") == 0) rc = w_peer_set_addr(ctx, p, t[3].s);
+    if (strcmp(verb, "connect") == 0) rc = w_peer_connect(ctx, p, t[3].s);
+    if (strcmp(verb, "udp") == 0) rc = w_peer_udp_bind(ctx, p, t[3].s);
+    if (strcmp(verb, "listen") == 0) rc = w_peer_listen(ctx, p, t[3].s, mode);
   } else if (strcmp(verb, "send") == 0 || strcmp(verb, "sendto") == 0) {
     int first = strcmp(verb, "sendto") == 0 ? 4 : 3;
     union socket_address sa;
@@ -245,15 +247,15 @@ static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
       return -1;
     }
     if (!dry) {
-      rc = first == 4 ? sim_peer_sendto(p, t[3].s, data.buf, data.len)
-                      : sim_peer_send(p, data.buf, data.len);
+      rc = first == 4 ? w_peer_sendto(ctx, p, t[3].s, data.buf, data.len)
+                      : w_peer_send(ctx, p, data.buf, data.len);
     }
     mbuf_free(&data);
   } else {
     FAIL("unknown peer verb '%s' (connect, listen, udp, addr, set, send, "
          "sendto, close, reset, stop-reading, resume-reading)", verb);
   }
-  if (rc != 0) FAIL("%s", sim_error(ctx->sim));
+  if (rc != 0) FAIL("%s", w_error(ctx));
   return 0;
 }
 
@@ -335,7 +337,7 @@ int scn_conn_action(struct scn_ctx *ctx, struct mg_connection *nc,
     if (n != 2) FAIL("usage: timer +DURATION | @TIME | 0");
     if (t[1].type == T_TIME_REL) {
       /* From whole microseconds, as the clock counts: exact, never late. */
-      if (!dry) mg_set_timer(nc, SIM_EPOCH + (double) (sim_now(ctx->sim) + t[1].us) / 1e6);
+      if (!dry) mg_set_timer(nc, SIM_EPOCH + (double) (w_now(ctx) + t[1].us) / 1e6);
     } else if (t[1].type == T_TIME_ABS) {
       if (!dry) mg_set_timer(nc, SIM_EPOCH + (double) t[1].us / 1e6);
     } else if (is_word(&t[1], "0")) {
@@ -393,9 +395,9 @@ static void on_broadcast(struct mg_connection *nc, int ev, void *ev_data) {
   const struct mbuf *msg = (const struct mbuf *) ev_data;
   char who[16];
   (void) ev;
-  snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
-  scn_record(s_bcast_ctx, sim_conn_id(nc), SCN_EV_BROADCAST, (long long) msg->len);
-  sim_trace(s_bcast_ctx->sim, who, "BROADCAST %zu", msg->len);
+  snprintf(who, sizeof(who), "#%d", w_conn_id(s_bcast_ctx, nc));
+  scn_record(s_bcast_ctx, w_conn_id(s_bcast_ctx, nc), SCN_EV_BROADCAST, (long long) msg->len);
+  w_trace(s_bcast_ctx, who, "BROADCAST %zu", msg->len);
   if (!(nc->flags & (MG_F_LISTENING | MG_F_UDP))) {
     mg_send(nc, msg->buf, (int) msg->len);
   }
@@ -405,10 +407,7 @@ static int cmd_mgr(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
                    char *err, size_t errlen) {
   if (n >= 2 && is_word(&t[1], "free")) {
     if (n != 2) FAIL("usage: mgr free");
-    if (!dry && ctx->mgr_live) {
-      mg_mgr_free(&ctx->mgr);
-      ctx->mgr_live = 0;
-    }
+    if (!dry && ctx->mgr_live) w_mgr_free(ctx);
     return 0;
   }
   if (n >= 2 && is_word(&t[1], "broadcast")) {

@@ -46,7 +46,8 @@ struct conn_info {
 
 struct scn_ctx {
   const struct scn *sc;
-  struct sim *sim;
+  struct sim *sim;    /* the world: the simulation, */
+  struct native *nat; /* or, natively, real sockets (native.h) */
   struct mg_mgr mgr;
   int mgr_live;
   int64_t t;
@@ -92,6 +93,8 @@ int scn_exec(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
 int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
 /* scn_run.c */
+/* The scenario running now, if any (for apps that trace). */
+struct scn_ctx *scn_current(void);
 /* Regular-expression matching counts against the work bound too: each
  * million connection-polls allowed buy this many matcher steps (a thread
  * advanced by one byte: a few ns each), so a pattern within its size limits

@@ -4,6 +4,7 @@
  * the invariants (nothing after CLOSE, mbufs in bounds, engine flags intact),
  * the lines executed at their times, and the verdict with its evidence.
  */
+#include <ctype.h>
 #include <math.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -11,13 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn_internal.h"
+#include "native.h"
+#include "world.h"
 
 /* Simulation is single-threaded: one scenario runs at a time. */
 static struct scn_ctx *s_ctx;
 
+struct scn_ctx *scn_current(void) { return s_ctx; }
+
 long scn_poll_limit = 10000000L;
 int scn_tracing = 1;
+int scn_native = 0;
+double scn_time_scale = 0;
 /* The largest scenario in scenarios/ keeps 7 MB of trace and 200,000
  * events, and none polls connections a million times: these bounds leave
  * room for far bigger ones, while a runaway stops within seconds, short of
@@ -64,13 +70,13 @@ struct conn_info *scn_conn(struct scn_ctx *ctx, int id) {
 }
 
 struct mg_connection *scn_find_conn(struct scn_ctx *ctx, int id) {
-  return ctx->mgr_live ? sim_conn_by_id(ctx->sim, id) : NULL;
+  return ctx->mgr_live ? w_conn_by_id(ctx, id) : NULL;
 }
 
 static void adopt(struct scn_ctx *ctx, struct mg_connection *nc, int app) {
   struct conn_info *ci;
   if (nc == NULL || nc->handler == scn_handler) return;
-  ci = scn_conn(ctx, sim_conn_id(nc));
+  ci = scn_conn(ctx, w_conn_id(ctx, nc));
   ci->known = 1;
   ci->orig = nc->handler;
   ci->app = app;
@@ -81,10 +87,10 @@ static void adopt(struct scn_ctx *ctx, struct mg_connection *nc, int app) {
  * with every connection made, so only those past the last look are new:
  * a look costs what it finds, not what exists. */
 void scn_adopt_new_conns(struct scn_ctx *ctx, int app) {
-  int id, last = sim_conn_count(ctx->sim);
+  int id, last = w_conn_count(ctx);
   if (!ctx->mgr_live) return;
   for (id = ctx->conns_seen + 1; id <= last; id++) {
-    adopt(ctx, sim_conn_by_id(ctx->sim, id), app);
+    adopt(ctx, w_conn_by_id(ctx, id), app);
   }
   ctx->conns_seen = last;
 }
@@ -93,8 +99,8 @@ void scn_record(struct scn_ctx *ctx, int id, int ev, long long arg) {
   struct ev_rec *r;
   size_t most = scn_max_trace_mib * EVENTS_PER_MIB;
   if (most > 0 && ctx->nevs >= most) {
-    sim_stop(ctx->sim, "the run recorded over %zu handler events by t=%lld us", most,
-             (long long) sim_now(ctx->sim));
+    w_stop(ctx, "the run recorded over %zu handler events by t=%lld us", most,
+             (long long) w_now(ctx));
     return;
   }
   if (ctx->nevs == ctx->cap_evs) {
@@ -106,7 +112,7 @@ void scn_record(struct scn_ctx *ctx, int id, int ev, long long arg) {
     ctx->cap_evs = cap;
   }
   r = &ctx->evs[ctx->nevs++];
-  r->t = sim_now(ctx->sim);
+  r->t = w_now(ctx);
   r->conn = id;
   r->ev = (short) ev;
   r->arg = arg;
@@ -160,24 +166,24 @@ static long long event_arg(struct mg_connection *nc, int ev, void *ev_data) {
 static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
                         void *ev_data, long long arg) {
   char who[16], text[200], addr[64];
-  if (!sim_tracing(ctx->sim)) { /* an event is activity all the same */
-    sim_touch(ctx->sim);
+  if (!w_tracing(ctx)) { /* an event is activity all the same */
+    w_touch(ctx);
     return;
   }
-  snprintf(who, sizeof(who), "#%d", sim_conn_id(nc));
+  snprintf(who, sizeof(who), "#%d", w_conn_id(ctx, nc));
   switch (ev) {
     case MG_EV_ACCEPT:
       mg_sock_addr_to_str(&nc->sa, addr, sizeof(addr),
                           MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT);
-      sim_trace(ctx->sim, who, "ACCEPT %s", addr);
+      w_trace(ctx, who, "ACCEPT %s", addr);
       break;
     case MG_EV_CONNECT:
     case MG_EV_CLOSE:
       if (arg == 0) {
-        sim_trace(ctx->sim, who, "%s%s", scn_event_name(ev),
+        w_trace(ctx, who, "%s%s", scn_event_name(ev),
                   ev == MG_EV_CONNECT ? " 0" : "");
       } else {
-        sim_trace(ctx->sim, who, "%s %s", scn_event_name(ev), scn_errno_name(arg));
+        w_trace(ctx, who, "%s %s", scn_event_name(ev), scn_errno_name(arg));
       }
       break;
     case MG_EV_RECV:
@@ -186,19 +192,19 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
         preview(nc->recv_mbuf.buf + nc->recv_mbuf.len - (size_t) arg, (size_t) arg,
                 text, 64);
       }
-      sim_trace(ctx->sim, who, "RECV %lld \"%s\"", arg, text);
+      w_trace(ctx, who, "RECV %lld \"%s\"", arg, text);
       break;
     case MG_EV_SEND:
-      sim_trace(ctx->sim, who, "SEND %lld", arg);
+      w_trace(ctx, who, "SEND %lld", arg);
       break;
     case MG_EV_TIMER:
-      sim_trace(ctx->sim, who, "TIMER @%lldus", arg);
+      w_trace(ctx, who, "TIMER @%lldus", arg);
       break;
     case MG_EV_HTTP_REQUEST:
     case MG_EV_WEBSOCKET_HANDSHAKE_REQUEST: {
       const struct http_message *hm = (const struct http_message *) ev_data;
       preview(hm->uri.p, hm->uri.len, text, 80);
-      sim_trace(ctx->sim, who, "%s %.*s %s body %zu", scn_event_name(ev),
+      w_trace(ctx, who, "%s %.*s %s body %zu", scn_event_name(ev),
                 (int) (hm->method.len < 16 ? hm->method.len : 16), hm->method.p, text,
                 hm->body.len);
       break;
@@ -207,7 +213,7 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
     case MG_EV_HTTP_CHUNK: {
       const struct http_message *hm = (const struct http_message *) ev_data;
       preview(hm->body.p, hm->body.len, text, 64);
-      sim_trace(ctx->sim, who, "%s %d body %zu \"%s\"", scn_event_name(ev),
+      w_trace(ctx, who, "%s %d body %zu \"%s\"", scn_event_name(ev),
                 hm->resp_code, hm->body.len, text);
       break;
     }
@@ -215,9 +221,9 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
       /* A client sees the server's status: 101, or the refusal's. */
       const struct http_message *hm = (const struct http_message *) ev_data;
       if (hm->resp_code != 0) {
-        sim_trace(ctx->sim, who, "%s %d", scn_event_name(ev), hm->resp_code);
+        w_trace(ctx, who, "%s %d", scn_event_name(ev), hm->resp_code);
       } else {
-        sim_trace(ctx->sim, who, "%s", scn_event_name(ev));
+        w_trace(ctx, who, "%s", scn_event_name(ev));
       }
       break;
     }
@@ -225,12 +231,12 @@ static void trace_event(struct scn_ctx *ctx, struct mg_connection *nc, int ev,
     case MG_EV_WEBSOCKET_CONTROL_FRAME: {
       const struct websocket_message *wm = (const struct websocket_message *) ev_data;
       preview((const char *) wm->data, wm->size, text, 64);
-      sim_trace(ctx->sim, who, "%s op %d%s %zu \"%s\"", scn_event_name(ev),
+      w_trace(ctx, who, "%s op %d%s %zu \"%s\"", scn_event_name(ev),
                 wm->flags & 0x0f, (wm->flags & 0x80) ? " fin" : "", wm->size, text);
       break;
     }
     default:
-      sim_trace(ctx->sim, who, "%s", scn_event_name(ev));
+      w_trace(ctx, who, "%s", scn_event_name(ev));
       break;
   }
 }
@@ -239,17 +245,17 @@ static void check_invariants(struct scn_ctx *ctx, struct mg_connection *nc) {
   if (ctx->broken[0] != '\0') return;
   if (nc->recv_mbuf.len > nc->recv_mbuf.size || nc->send_mbuf.len > nc->send_mbuf.size) {
     snprintf(ctx->broken, sizeof(ctx->broken), "#%d: mbuf len exceeds size",
-             sim_conn_id(nc));
+             w_conn_id(ctx, nc));
   } else if ((nc->engine_flags & MG_F_LISTENING) &&
              (nc->engine_flags & (MG_F_CONNECTING | MG_F_RESOLVING))) {
     snprintf(ctx->broken, sizeof(ctx->broken),
              "#%d: engine flags %#lx: listening and connecting at once",
-             sim_conn_id(nc), nc->engine_flags);
+             w_conn_id(ctx, nc), nc->engine_flags);
   } else if ((nc->engine_flags & MG_F_CONNECTING) &&
              (nc->engine_flags & MG_F_RESOLVING)) {
     snprintf(ctx->broken, sizeof(ctx->broken),
              "#%d: engine flags %#lx: resolving and connecting at once",
-             sim_conn_id(nc), nc->engine_flags);
+             w_conn_id(ctx, nc), nc->engine_flags);
   }
 }
 
@@ -272,13 +278,13 @@ static void apply_rules(struct scn_ctx *ctx, struct conn_info *ci,
 
 void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
   struct scn_ctx *ctx = s_ctx;
-  int id = sim_conn_id(nc);
+  int id = w_conn_id(ctx, nc);
   struct conn_info *ci = scn_conn(ctx, id);
   long long arg;
   if (!ci->known && nc->listener != NULL) {
     /* Accepted: it behaves like its listener. */
     /* The listener's id is smaller: looking it up cannot move the table. */
-    const struct conn_info *li = scn_conn(ctx, sim_conn_id(nc->listener));
+    const struct conn_info *li = scn_conn(ctx, w_conn_id(ctx, nc->listener));
     ci->known = 1;
     ci->orig = li->orig;
     ci->app = li->app;
@@ -301,18 +307,18 @@ void scn_handler(struct mg_connection *nc, int ev, void *ev_data) {
    * that when the simulation made a connection since the last look, or
    * this connection's handler changed, not after every event. */
   if (nc->handler != scn_handler) adopt(ctx, nc, ci->app);
-  if (sim_conn_count(ctx->sim) != ctx->conns_seen) scn_adopt_new_conns(ctx, ci->app);
+  if (w_conn_count(ctx) != ctx->conns_seen) scn_adopt_new_conns(ctx, ci->app);
 }
 
 /* Why the simulation stopped, and for a bound, which option moves it. */
 static void sim_failure(struct scn_ctx *ctx, char *err, size_t errlen) {
-  enum sim_limit hit = sim_limit_hit(ctx->sim);
+  enum sim_limit hit = w_limit_hit(ctx);
   if (hit == SIM_LIMIT_NONE) {
-    snprintf(err, errlen, "%s", sim_error(ctx->sim));
+    snprintf(err, errlen, "%s", w_error(ctx));
   } else {
     snprintf(err, errlen,
              "%s; the scenario asks for more simulated work than mgsim %s",
-             sim_error(ctx->sim),
+             w_error(ctx),
              hit == SIM_LIMIT_WORK ? "does (--max-work MILLIONS raises the limit)"
                                    : "keeps (--max-trace MIB raises the limit)");
   }
@@ -320,12 +326,12 @@ static void sim_failure(struct scn_ctx *ctx, char *err, size_t errlen) {
 
 int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen) {
   if (ctx->mgr_live) {
-    if (sim_run_until(ctx->sim, &ctx->mgr, t) != 0) {
+    if (w_run_until(ctx, t) != 0) {
       sim_failure(ctx, err, errlen);
       return -1;
     }
   } else {
-    sim_advance(ctx->sim, t);
+    w_advance(ctx, t);
   }
   ctx->t = t;
   return 0;
@@ -333,7 +339,7 @@ int scn_run_to(struct scn_ctx *ctx, int64_t t, char *err, size_t errlen) {
 
 /* "path:line: message" and the end of the trace. */
 static char *failure(const struct scn_ctx *ctx, int lineno, const char *msg) {
-  const char *trace = sim_trace_text(ctx->sim), *p = trace + strlen(trace);
+  const char *trace = w_trace_text(ctx), *p = trace + strlen(trace);
   int lines = 0;
   struct mbuf out;
   char head[600];
@@ -343,7 +349,7 @@ static char *failure(const struct scn_ctx *ctx, int lineno, const char *msg) {
   }
   if (lines > TRACE_TAIL_LINES) p++;
   snprintf(head, sizeof(head), "%s:%d: %s\n  trace up to %lld us:\n",
-           ctx->sc->path, lineno, msg, (long long) sim_now(ctx->sim));
+           ctx->sc->path, lineno, msg, (long long) w_now(ctx));
   mbuf_init(&out, strlen(head) + strlen(p) + 64);
   mbuf_append(&out, head, strlen(head));
   for (; *p != '\0'; p++) {
@@ -361,7 +367,68 @@ static void free_ctx(struct scn_ctx *ctx) {
   free(ctx->evs);
   free(ctx->conns);
   sim_free(ctx->sim);
+  native_free(ctx->nat);
   free(ctx);
+}
+
+/* Natively, every IPv4 address the scenario names (in app arguments, peer
+ * commands, DNS answers) is given to the namespace's loopback, so that it
+ * can be bound and reached as written. */
+static int add_scenario_addresses(const struct scn *sc, char *err, size_t errlen) {
+  int i, k;
+  for (i = 0; i < sc->nlines; i++) {
+    for (k = 0; k < sc->lines[i].ntoks; k++) {
+      const struct tok *t = &sc->lines[i].toks[k];
+      size_t j = 0;
+      if (t->type != T_WORD && t->type != T_STR) continue;
+      while (j < t->len) {
+        unsigned a, b, c, d;
+        int used = 0;
+        char ip[16];
+        if ((j > 0 && (isdigit((unsigned char) t->s[j - 1]) || t->s[j - 1] == '.')) ||
+            !isdigit((unsigned char) t->s[j]) ||
+            sscanf(t->s + j, "%3u.%3u.%3u.%3u%n", &a, &b, &c, &d, &used) != 4 ||
+            a > 255 || b > 255 || c > 255 || d > 255) {
+          j++;
+          continue;
+        }
+        snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a, b, c, d);
+        if (native_add_address(ip, err, errlen) != 0) return -1;
+        j += (size_t) used;
+      }
+    }
+  }
+  return 0;
+}
+
+/* The world the run happens in, with the run's bounds. */
+static int make_world(struct scn_ctx *ctx, uint64_t seed, char *err, size_t errlen) {
+  if (scn_native) {
+    if (native_isolate(err, errlen) != 0) return -1;
+    if ((ctx->nat = native_new(seed, scn_time_scale)) == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    native_set_tracing(ctx->nat, scn_tracing);
+    native_set_limits(ctx->nat, scn_max_trace_mib << 20,
+                      (uint64_t) scn_max_work_millions * 1000000u);
+    if (add_scenario_addresses(ctx->sc, err, errlen) != 0) return -1;
+    if (native_mgr_init(ctx->nat, &ctx->mgr) != 0) {
+      snprintf(err, errlen, "%s", native_error(ctx->nat));
+      return -1;
+    }
+    return 0;
+  }
+  if ((ctx->sim = sim_new(seed)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  sim_set_poll_limit(ctx->sim, scn_poll_limit);
+  sim_set_tracing(ctx->sim, scn_tracing);
+  sim_set_limits(ctx->sim, scn_max_trace_mib << 20,
+                 (uint64_t) scn_max_work_millions * 1000000u);
+  sim_mgr_init(ctx->sim, &ctx->mgr, NULL);
+  return 0;
 }
 
 void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
@@ -369,25 +436,29 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   char err[400];
   int i, lineno = 0, settled = 0;
   memset(res, 0, sizeof(*res));
-  if (ctx == NULL || (ctx->sim = sim_new(seed)) == NULL) {
-    free(ctx);
+  if (ctx == NULL) {
     res->message = NULL;
     return;
   }
   ctx->sc = sc;
   s_ctx = ctx;
-  sim_set_poll_limit(ctx->sim, scn_poll_limit);
-  sim_set_tracing(ctx->sim, scn_tracing);
-  sim_set_limits(ctx->sim, scn_max_trace_mib << 20,
-                 (uint64_t) scn_max_work_millions * 1000000u);
   ctx->re_steps = scn_max_work_millions * SCN_RE_STEPS_PER_WORK;
   /* Paths in app arguments are relative to the scenario file. */
   if (getcwd(ctx->cwd, sizeof(ctx->cwd)) == NULL || chdir(sc->basedir) != 0) {
     ctx->cwd[0] = '\0';
   }
-  sim_mgr_init(ctx->sim, &ctx->mgr, NULL);
-  ctx->mgr_live = 1;
   err[0] = '\0';
+  if (make_world(ctx, seed, err, sizeof(err)) != 0) {
+    char msg[600];
+    snprintf(msg, sizeof(msg), "%s: %s", sc->path, err);
+    res->message = strdup(msg);
+    res->trace = strdup("");
+    s_ctx = NULL;
+    if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
+    free_ctx(ctx);
+    return;
+  }
+  ctx->mgr_live = 1;
   for (i = 0; i < sc->nlines && err[0] == '\0'; i++) {
     const struct scn_line *ln = &sc->lines[i];
     lineno = ln->lineno;
@@ -407,15 +478,13 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   }
   if (err[0] == '\0' && ctx->mgr_live) {
     lineno = sc->nlines > 0 ? sc->lines[sc->nlines - 1].lineno : 0;
-    mg_mgr_free(&ctx->mgr);
-    ctx->mgr_live = 0;
+    w_mgr_free(ctx);
     if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
   } else if (ctx->mgr_live) {
-    mg_mgr_free(&ctx->mgr);
-    ctx->mgr_live = 0;
+    w_mgr_free(ctx);
   }
   /* A bound reached where no poll followed to report it. */
-  if (err[0] == '\0' && sim_limit_hit(ctx->sim) != SIM_LIMIT_NONE) {
+  if (err[0] == '\0' && w_limit_hit(ctx) != SIM_LIMIT_NONE) {
     sim_failure(ctx, err, sizeof(err));
   }
   /* Every connection a handler saw got exactly one CLOSE. */
@@ -425,11 +494,11 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     }
   }
   res->passed = err[0] == '\0';
-  res->over_bound = sim_limit_hit(ctx->sim) != SIM_LIMIT_NONE;
+  res->over_bound = w_limit_hit(ctx) != SIM_LIMIT_NONE;
   res->expectations = ctx->expectations;
-  res->end_us = sim_now(ctx->sim);
+  res->end_us = w_now(ctx);
   if (!res->passed) res->message = failure(ctx, lineno, err);
-  res->trace = sim_trace_take(ctx->sim);
+  res->trace = w_trace_take(ctx);
   s_ctx = NULL;
   if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
   free_ctx(ctx);
