@@ -21,8 +21,10 @@ struct native_peer {
   int fd;                     /* -1: none (yet, or any more) */
   enum sim_listen_mode mode;  /* NP_TCP_SERVER */
   int children;
-  int connecting, connected, reading, got_fin, got_rst, fin_wanted, fin_sent,
-      reset;
+  int connecting, connected, reading, got_fin, got_rst, reset;
+  int fin_wanted, fin_due, fin_sent; /* the script's FIN, on the wire, sent */
+  int eof_seen;               /* the kernel said FIN or RST (still on the wire) */
+  int filler;                 /* a silent listener's queue-filling socket */
   struct mbuf out;            /* sent by the script, not yet taken by the kernel */
   struct mbuf rx;             /* every byte read, in order */
   size_t cursor;
@@ -31,15 +33,23 @@ struct native_peer {
   struct native_peer *next;
 };
 
-/* A datagram held back by jitter until its time. */
-struct held_dgram {
+/* What travels between a peer and the kernel, held for the network's
+ * delay: the peer's actions reach the kernel, and what the kernel gave the
+ * peer reaches it, delay later (the simulation's model of the path). */
+enum wire_kind {
+  W_CONNECT, W_SEND, W_FIN, W_RST, W_DGRAM_OUT, /* peer -> kernel */
+  W_DATA_IN, W_FIN_IN, W_RST_IN, W_DGRAM_IN, W_ACCEPTED /* kernel -> peer */
+};
+
+struct wire_item {
   int64_t at;
+  enum wire_kind kind;
   struct native_peer *p;
-  int to_engine;              /* 1: p sends it to dest; 0: p receives it */
-  union socket_address dest;
+  union socket_address addr; /* W_CONNECT, W_DGRAM_OUT: where to */
+  int fd;                    /* W_ACCEPTED */
   char *data;
   size_t len;
-  struct held_dgram *next;
+  struct wire_item *next;
 };
 
 struct ndns {
@@ -66,16 +76,33 @@ struct native {
     int shut; /* its FIN went out before the close (shutdown_write) */
   } *conns;
   size_t nconns, cap_conns;
+  /* connection -> id: open addressing, at most half full (with tombstones) */
+  struct id_slot {
+    const struct mg_connection *nc; /* NULL: free; ID_GONE: a tombstone */
+    int id;
+  } *ids;
+  size_t ids_cap, ids_used;
   /* answers the resolver hook handed out, for the run loop to stop at */
   int64_t *dns_due;
   size_t ndns_due, cap_dns_due;
   struct ndns *dns;
+  /* The engine's connects, held for the path's round trip (the kernel's
+   * own handshake takes none), and the ports the simulation would give. */
+  struct held_connect {
+    struct mg_connection *nc;
+    union socket_address to, local;
+    int64_t at; /* when the SYN arrives (fd -1), then when its answer does */
+    int fd;
+  } *connects;
+  size_t nconnects, cap_connects;
+  uint16_t next_port;
   struct native_peer *peers, *last_peer;
   int npeers;
-  struct held_dgram *held;
+  struct wire_item *wire; /* in time order */
   struct mbuf trace;
   int untraced;
   uint64_t activity;
+  uint64_t net_activity; /* what the kernel takes part in: sends, connects, closes */
   size_t trace_limit, peer_kept;
   uint64_t work, work_limit;
   enum sim_limit limit_hit;
@@ -93,7 +120,7 @@ void native_preview(const char *data, size_t len, char *out, size_t cap);
 /* Reads, accepts, flushes and delivers what is due for every peer; returns
  * whether anything happened. */
 int native_peers_service(struct native *w);
-/* The earliest held datagram's time, or INT64_MAX. */
+/* The earliest time something on the wire is due, or INT64_MAX. */
 int64_t native_peers_next_due(const struct native *w);
 void native_peers_free(struct native *w);
 

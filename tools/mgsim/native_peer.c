@@ -8,6 +8,12 @@
  * children named NAME.1, NAME.2... as the simulation names them. UDP loss,
  * duplication and jitter are made on the peer's side, with the scenario's
  * seed: what it sends, and what it receives.
+ *
+ * Loopback has no delay; the simulation's paths have one (the delay knob).
+ * So that times compare, the peer's side keeps it: what a peer does reaches
+ * the kernel delay later, and what the kernel hands the peer reaches the
+ * script delay later. Only the kernel's own handshake, for the engine's
+ * connects, stays instant.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +31,48 @@
 
 static socklen_t sa_len(const union socket_address *sa) {
   return sa->sa.sa_family == AF_INET6 ? sizeof(sa->sin6) : sizeof(sa->sin);
+}
+
+/* Puts an item on the wire, in time order (equal times keep their order). */
+static struct wire_item *wire_put(struct native *w, struct native_peer *p,
+                                  enum wire_kind kind, int64_t at, const void *data,
+                                  size_t len) {
+  struct wire_item *it = (struct wire_item *) calloc(1, sizeof(*it)), **pp;
+  if (it == NULL) abort();
+  it->at = at;
+  it->kind = kind;
+  it->p = p;
+  it->fd = -1;
+  if (len > 0) {
+    if ((it->data = (char *) malloc(len)) == NULL) abort();
+    memcpy(it->data, data, len);
+    it->len = len;
+  }
+  for (pp = &w->wire; *pp != NULL && (*pp)->at <= at; pp = &(*pp)->next) {
+  }
+  it->next = *pp;
+  *pp = it;
+  return it;
+}
+
+static int64_t later(const struct native_peer *p) { return p->w->now + p->k.delay_us; }
+
+/* Loss, duplication and jitter of a datagram p sends or receives. */
+static void path(struct native_peer *p, enum wire_kind kind, const union socket_address *dest,
+                 const void *data, size_t len, const char *who) {
+  struct native *w = p->w;
+  int copies = 1, i;
+  if (rng_chance(&w->rng, p->k.loss)) {
+    native_trace(w, who, "datagram %zu lost", len);
+    return;
+  }
+  if (rng_chance(&w->rng, p->k.dup)) copies = 2;
+  for (i = 0; i < copies; i++) {
+    int64_t jitter = (int64_t) rng_below(&w->rng, (uint64_t) p->k.jitter_us + 1);
+    struct wire_item *it = wire_put(w, p, kind, later(p) + jitter, data, len);
+    if (dest != NULL) it->addr = *dest;
+  }
+  if (copies == 2) native_trace(w, who, "datagram %zu duplicated", len);
 }
 
 struct native_peer *native_peer_find(struct native *w, const char *name) {
@@ -47,6 +95,7 @@ struct native_peer *native_peer_new(struct native *w, const char *name) {
   p->k = w->knobs;
   p->reading = 1;
   p->fd = -1;
+  p->filler = -1;
   w->npeers++;
   p->ordinal = w->npeers;
   /* The simulation's addresses for peers that do not say theirs. */
@@ -97,17 +146,28 @@ static int new_socket(struct native_peer *p, int type, int bind_it) {
 }
 
 int native_peer_connect(struct native_peer *p, const char *addr) {
+  struct wire_item *it;
   union socket_address to;
   char shown[64];
-  int fd;
   if (p->kind != NP_NEW) return native_set_error(p->w, "peer %s is in use", p->name);
   if (native_parse_addr(addr, &to) != 0) return native_set_error(p->w, "bad address '%s'", addr);
-  if ((fd = new_socket(p, SOCK_STREAM, 1)) < 0) return -1;
   p->kind = NP_TCP;
-  p->fd = fd;
   native_addr_str(&to, shown, sizeof(shown));
   native_trace(p->w, p->name, "connect -> %s", shown);
-  if (connect(fd, &to.sa, sa_len(&to)) == 0) {
+  it = wire_put(p->w, p, W_CONNECT, later(p), NULL, 0);
+  it->addr = to;
+  return 0;
+}
+
+/* The SYN leaves: a local connect is decided at once, or nearly. */
+static void do_connect(struct native_peer *p, const union socket_address *to) {
+  int fd = new_socket(p, SOCK_STREAM, 1);
+  if (fd < 0) {
+    native_stop(p->w, "%s", p->w->error);
+    return;
+  }
+  p->fd = fd;
+  if (connect(fd, &to->sa, sa_len(to)) == 0) {
     p->connected = 1;
     native_trace(p->w, p->name, "connected");
   } else if (errno == EINPROGRESS) {
@@ -118,7 +178,6 @@ int native_peer_connect(struct native_peer *p, const char *addr) {
     p->fd = -1;
     p->got_rst = 1;
   }
-  return 0;
 }
 
 int native_peer_listen(struct native_peer *p, const char *addr,
@@ -136,6 +195,16 @@ int native_peer_listen(struct native_peer *p, const char *addr,
     return native_set_error(p->w, "peer %s: listen: %s", p->name, strerror(errno));
   }
   p->fd = fd;
+  /* Silent: one connection nobody accepts fills the queue of a backlog of
+   * 0, and the kernel then drops every SYN, as a host that never answers. */
+  if (mode == SIM_SILENT) {
+    p->filler = socket(p->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (p->filler < 0 || (connect(p->filler, &p->addr.sa, sa_len(&p->addr)) != 0 &&
+                          errno != EINPROGRESS)) {
+      return native_set_error(p->w, "peer %s: cannot fill the listen queue: %s", p->name,
+                              strerror(errno));
+    }
+  }
   return 0;
 }
 
@@ -155,7 +224,7 @@ static int flush(struct native_peer *p) {
     mbuf_remove(&p->out, (size_t) n);
     moved = 1;
   }
-  if (p->fd >= 0 && p->connected && p->out.len == 0 && p->fin_wanted && !p->fin_sent) {
+  if (p->fd >= 0 && p->connected && p->out.len == 0 && p->fin_due && !p->fin_sent) {
     (void) shutdown(p->fd, SHUT_WR);
     p->fin_sent = 1;
     moved = 1;
@@ -168,9 +237,8 @@ int native_peer_send(struct native_peer *p, const void *data, size_t len) {
   if (p->fin_wanted || p->reset) {
     return native_set_error(p->w, "peer %s already closed its side", p->name);
   }
-  if (mbuf_append(&p->out, data, len) != len && len > 0) abort();
   native_trace(p->w, p->name, "send %zu", len);
-  flush(p);
+  wire_put(p->w, p, W_SEND, later(p), data, len);
   return 0;
 }
 
@@ -179,23 +247,27 @@ int native_peer_close(struct native_peer *p) {
   if (p->fin_wanted || p->reset) return 0;
   p->fin_wanted = 1;
   native_trace(p->w, p->name, "FIN");
-  flush(p);
+  wire_put(p->w, p, W_FIN, later(p), NULL, 0);
   return 0;
 }
 
 int native_peer_reset(struct native_peer *p) {
-  struct linger lg = {1, 0};
   if (need_stream(p) != 0) return -1;
   if (p->reset) return 0;
   p->reset = 1;
-  mbuf_free(&p->out);
   native_trace(p->w, p->name, "RST");
+  wire_put(p->w, p, W_RST, later(p), NULL, 0);
+  return 0;
+}
+
+static void do_reset(struct native_peer *p) {
+  struct linger lg = {1, 0};
+  mbuf_free(&p->out);
   if (p->fd >= 0) {
     (void) setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     close(p->fd);
     p->fd = -1;
   }
-  return 0;
 }
 
 void native_peer_reading(struct native_peer *p, int on) { p->reading = on; }
@@ -210,44 +282,6 @@ int native_peer_udp_bind(struct native_peer *p, const char *addr) {
   return 0;
 }
 
-static void hold(struct native *w, struct native_peer *p, int to_engine,
-                 const union socket_address *dest, const void *data, size_t len,
-                 int64_t at) {
-  struct held_dgram *h = (struct held_dgram *) calloc(1, sizeof(*h)), **pp;
-  if (h == NULL) abort();
-  h->at = at;
-  h->p = p;
-  h->to_engine = to_engine;
-  if (dest != NULL) h->dest = *dest;
-  if (len > 0) {
-    if ((h->data = (char *) malloc(len)) == NULL) abort();
-    memcpy(h->data, data, len);
-  }
-  h->len = len;
-  /* in time order; equal times keep their order */
-  for (pp = &w->held; *pp != NULL && (*pp)->at <= at; pp = &(*pp)->next) {
-  }
-  h->next = *pp;
-  *pp = h;
-}
-
-/* Loss, duplication and jitter of a datagram p sends or receives. */
-static void path(struct native_peer *p, int to_engine, const union socket_address *dest,
-                 const void *data, size_t len, const char *who) {
-  struct native *w = p->w;
-  int copies = 1, i;
-  if (rng_chance(&w->rng, p->k.loss)) {
-    native_trace(w, who, "datagram %zu lost", len);
-    return;
-  }
-  if (rng_chance(&w->rng, p->k.dup)) copies = 2;
-  for (i = 0; i < copies; i++) {
-    int64_t jitter = (int64_t) rng_below(&w->rng, (uint64_t) p->k.jitter_us + 1);
-    hold(w, p, to_engine, dest, data, len, w->now + jitter);
-  }
-  if (copies == 2) native_trace(w, who, "datagram %zu duplicated", len);
-}
-
 int native_peer_sendto(struct native_peer *p, const char *addr, const void *data,
                        size_t len) {
   union socket_address dest;
@@ -256,7 +290,7 @@ int native_peer_sendto(struct native_peer *p, const char *addr, const void *data
   if (native_parse_addr(addr, &dest) != 0) return native_set_error(p->w, "bad address '%s'", addr);
   native_addr_str(&dest, to, sizeof(to));
   native_trace(p->w, p->name, "sendto %s %zu", to, len);
-  path(p, 1, &dest, data, len, p->name);
+  path(p, W_DGRAM_OUT, &dest, data, len, p->name);
   return 0;
 }
 
@@ -289,23 +323,32 @@ static void keep(struct native *w, size_t len) {
 static int accept_children(struct native_peer *srv) {
   int moved = 0;
   for (;;) {
-    struct native_peer *c;
-    char name[64];
+    struct wire_item *it;
     int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return moved;
-    snprintf(name, sizeof(name), "%s.%d", srv->name, ++srv->children);
-    if ((c = native_peer_new(srv->w, name)) == NULL) {
-      close(fd);
-      return moved;
-    }
-    c->k = srv->k;
-    c->addr = srv->addr;
-    c->kind = NP_TCP;
-    c->fd = fd;
-    c->connected = 1;
-    native_trace(srv->w, c->name, "accepted a connection");
+    srv->w->net_activity++;
+    /* The engine's SYN was held for the path's delay already. */
+    it = wire_put(srv->w, srv, W_ACCEPTED, srv->w->now, NULL, 0);
+    it->fd = fd;
     moved = 1;
   }
+}
+
+static void adopt_child(struct native_peer *srv, int fd) {
+  struct native_peer *c;
+  char name[64];
+  snprintf(name, sizeof(name), "%s.%d", srv->name, ++srv->children);
+  if ((c = native_peer_new(srv->w, name)) == NULL) {
+    close(fd);
+    native_stop(srv->w, "%s", srv->w->error);
+    return;
+  }
+  c->k = srv->k;
+  c->addr = srv->addr;
+  c->kind = NP_TCP;
+  c->fd = fd;
+  c->connected = 1;
+  native_trace(srv->w, c->name, "accepted a connection");
 }
 
 static int finish_connect(struct native_peer *p) {
@@ -326,39 +369,36 @@ static int finish_connect(struct native_peer *p) {
   return 1;
 }
 
+/* Takes what the kernel has for p, to reach it delay later. */
 static int read_stream(struct native_peer *p, char *buf) {
   int moved = 0;
-  while (p->fd >= 0 && p->reading && !p->got_fin && !p->got_rst) {
+  while (p->fd >= 0 && p->reading && !p->eof_seen) {
     ssize_t n = recv(p->fd, buf, READ_CHUNK, 0);
     if (n > 0) {
-      char text[80];
-      native_preview(buf, (size_t) n, text, sizeof(text));
-      native_trace(p->w, p->name, "got %zd \"%s\"", n, text);
-      mbuf_append(&p->rx, buf, (size_t) n);
-      keep(p->w, (size_t) n);
+      wire_put(p->w, p, W_DATA_IN, later(p), buf, (size_t) n);
       moved = 1;
     } else if (n == 0) {
-      p->got_fin = 1;
-      native_trace(p->w, p->name, "got FIN");
+      p->eof_seen = 1;
+      wire_put(p->w, p, W_FIN_IN, later(p), NULL, 0);
       return 1;
     } else {
       if (errno == ECONNRESET || errno == EPIPE) {
-        p->got_rst = 1;
-        native_trace(p->w, p->name, "got RST");
+        p->eof_seen = 1;
+        wire_put(p->w, p, W_RST_IN, later(p), NULL, 0);
         return 1;
       }
       return moved;
     }
   }
   /* Not reading: a reset is still news (the kernel drops what was unread). */
-  if (p->fd >= 0 && !p->reading && !p->got_rst) {
+  if (p->fd >= 0 && !p->reading && !p->eof_seen) {
     int err = 0;
     socklen_t len = sizeof(err);
     struct pollfd pfd = {p->fd, 0, 0};
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR) &&
         getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNRESET) {
-      p->got_rst = 1;
-      native_trace(p->w, p->name, "got RST");
+      p->eof_seen = 1;
+      wire_put(p->w, p, W_RST_IN, later(p), NULL, 0);
       return 1;
     }
   }
@@ -370,33 +410,73 @@ static int read_dgrams(struct native_peer *p, char *buf) {
   for (;;) {
     ssize_t n = recv(p->fd, buf, READ_CHUNK, 0);
     if (n < 0) return moved;
-    path(p, 0, NULL, buf, (size_t) n, p->name);
+    path(p, W_DGRAM_IN, NULL, buf, (size_t) n, p->name);
     moved = 1;
   }
 }
 
-/* Datagrams whose time has come: sent to the engine, or received. */
-static int deliver_held(struct native *w) {
-  int moved = 0;
-  while (w->held != NULL && w->held->at <= w->now) {
-    struct held_dgram *h = w->held;
-    struct native_peer *p = h->p;
-    w->held = h->next;
-    if (h->to_engine) {
-      if (sendto(p->fd, h->data != NULL ? h->data : "", h->len, 0, &h->dest.sa,
-                 sa_len(&h->dest)) < 0) {
-        native_trace(w, p->name, "datagram %zu: %s", h->len, strerror(errno));
+static void arrive(struct native *w, struct wire_item *it) {
+  struct native_peer *p = it->p;
+  char text[80];
+  w->net_activity++;
+  switch (it->kind) {
+    case W_CONNECT:
+      do_connect(p, &it->addr);
+      break;
+    case W_SEND:
+      if (it->len > 0 && mbuf_append(&p->out, it->data, it->len) != it->len) abort();
+      flush(p);
+      break;
+    case W_FIN:
+      p->fin_due = 1;
+      flush(p);
+      break;
+    case W_RST:
+      do_reset(p);
+      break;
+    case W_DGRAM_OUT:
+      if (p->fd >= 0 && sendto(p->fd, it->data != NULL ? it->data : "", it->len, 0,
+                               &it->addr.sa, sa_len(&it->addr)) < 0) {
+        native_trace(w, p->name, "datagram %zu: %s", it->len, strerror(errno));
       }
-    } else {
-      char text[80];
-      native_preview(h->data != NULL ? h->data : "", h->len, text, sizeof(text));
-      native_trace(w, p->name, "got datagram %zu \"%s\"", h->len, text);
-      mbuf_append(&p->dgrams, &h->len, sizeof(h->len));
-      if (h->len > 0) mbuf_append(&p->dgrams, h->data, h->len);
-      keep(w, h->len);
-    }
-    free(h->data);
-    free(h);
+      break;
+    case W_DATA_IN:
+      native_preview(it->data, it->len, text, sizeof(text));
+      native_trace(w, p->name, "got %zu \"%s\"", it->len, text);
+      mbuf_append(&p->rx, it->data, it->len);
+      keep(w, it->len);
+      break;
+    case W_FIN_IN:
+      p->got_fin = 1;
+      native_trace(w, p->name, "got FIN");
+      break;
+    case W_RST_IN:
+      p->got_rst = 1;
+      native_trace(w, p->name, "got RST");
+      break;
+    case W_DGRAM_IN:
+      native_preview(it->data != NULL ? it->data : "", it->len, text, sizeof(text));
+      native_trace(w, p->name, "got datagram %zu \"%s\"", it->len, text);
+      mbuf_append(&p->dgrams, &it->len, sizeof(it->len));
+      if (it->len > 0) mbuf_append(&p->dgrams, it->data, it->len);
+      keep(w, it->len);
+      break;
+    case W_ACCEPTED:
+      adopt_child(p, it->fd);
+      it->fd = -1;
+      break;
+  }
+}
+
+static int deliver_due(struct native *w) {
+  int moved = 0;
+  while (w->wire != NULL && w->wire->at <= w->now) {
+    struct wire_item *it = w->wire;
+    w->wire = it->next;
+    arrive(w, it);
+    if (it->fd >= 0) close(it->fd);
+    free(it->data);
+    free(it);
     moved = 1;
   }
   return moved;
@@ -405,7 +485,7 @@ static int deliver_held(struct native *w) {
 int native_peers_service(struct native *w) {
   static char buf[READ_CHUNK];
   struct native_peer *p;
-  int moved = deliver_held(w);
+  int moved = deliver_due(w);
   for (p = w->peers; p != NULL; p = p->next) {
     if (p->fd < 0) continue;
     switch (p->kind) {
@@ -426,26 +506,28 @@ int native_peers_service(struct native *w) {
         break;
     }
   }
-  moved |= deliver_held(w);
+  moved |= deliver_due(w);
   if (moved) native_touch(w);
   return moved;
 }
 
 int64_t native_peers_next_due(const struct native *w) {
-  return w->held != NULL ? w->held->at : INT64_MAX;
+  return w->wire != NULL ? w->wire->at : INT64_MAX;
 }
 
 void native_peers_free(struct native *w) {
-  while (w->held != NULL) {
-    struct held_dgram *h = w->held;
-    w->held = h->next;
-    free(h->data);
-    free(h);
+  while (w->wire != NULL) {
+    struct wire_item *it = w->wire;
+    w->wire = it->next;
+    if (it->fd >= 0) close(it->fd);
+    free(it->data);
+    free(it);
   }
   while (w->peers != NULL) {
     struct native_peer *p = w->peers;
     w->peers = p->next;
     if (p->fd >= 0) close(p->fd);
+    if (p->filler >= 0) close(p->filler);
     mbuf_free(&p->out);
     mbuf_free(&p->rx);
     mbuf_free(&p->dgrams);

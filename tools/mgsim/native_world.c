@@ -14,10 +14,14 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "native_internal.h"
@@ -90,6 +94,7 @@ struct native *native_new(uint64_t seed, double time_scale) {
   w->poll_limit = MAX_POLLS_PER_INSTANT;
   w->knobs.delay_us = 100;
   w->knobs.connect_timeout_us = 20 * 1000000LL;
+  w->next_port = 40000;
   rng_seed(&w->rng, seed);
   mbuf_init(&w->trace, 0);
   s_world = w;
@@ -105,6 +110,11 @@ void native_free(struct native *w) {
     free(d);
   }
   free(w->dns_due);
+  while (w->nconnects > 0) {
+    if (w->connects[--w->nconnects].fd >= 0) close(w->connects[w->nconnects].fd);
+  }
+  free(w->connects);
+  free(w->ids);
   free(w->conns);
   mbuf_free(&w->trace);
   if (s_world == w) s_world = NULL;
@@ -191,21 +201,64 @@ char *native_trace_take(struct native *w) {
 
 /* ---- connection ids ------------------------------------------------------ */
 
-int native_conn_id(const struct mg_connection *nc) {
-  struct native *w = s_world;
+static const struct mg_connection s_gone;
+#define ID_GONE (&s_gone)
+
+static size_t slot_of(const struct mg_connection *nc, size_t cap) {
+  uint64_t h = (uint64_t) (uintptr_t) nc * 0x9e3779b97f4a7c15ull;
+  return (size_t) (h >> 20) & (cap - 1);
+}
+
+static int ids_put(struct native *w, const struct mg_connection *nc, int id) {
   size_t i;
-  if (w == NULL || nc == NULL) return 0;
-  /* Newest first: the connection an event is for is usually recent. */
-  for (i = w->nconns; i > 0; i--) {
-    if (w->conns[i - 1].nc == nc) return (int) i;
+  if ((w->ids_used + 1) * 2 > w->ids_cap) {
+    size_t cap = w->ids_cap ? w->ids_cap * 2 : 256, k;
+    struct id_slot *t = (struct id_slot *) calloc(cap, sizeof(*t));
+    if (t == NULL) return -1;
+    w->ids_used = 0;
+    for (k = 0; k < w->ids_cap; k++) {
+      const struct mg_connection *o = w->ids[k].nc;
+      if (o == NULL || o == ID_GONE) continue;
+      for (i = slot_of(o, cap); t[i].nc != NULL; i = (i + 1) & (cap - 1)) {
+      }
+      t[i] = w->ids[k];
+      w->ids_used++;
+    }
+    free(w->ids);
+    w->ids = t;
+    w->ids_cap = cap;
   }
+  for (i = slot_of(nc, w->ids_cap); w->ids[i].nc != NULL; i = (i + 1) & (w->ids_cap - 1)) {
+  }
+  w->ids[i].nc = nc;
+  w->ids[i].id = id;
+  w->ids_used++;
   return 0;
+}
+
+static struct id_slot *ids_find(const struct native *w, const struct mg_connection *nc) {
+  size_t i;
+  if (w->ids_cap == 0) return NULL;
+  for (i = slot_of(nc, w->ids_cap); w->ids[i].nc != NULL; i = (i + 1) & (w->ids_cap - 1)) {
+    if (w->ids[i].nc == nc) return &w->ids[i];
+  }
+  return NULL;
+}
+
+int native_conn_id(const struct mg_connection *nc) {
+  const struct id_slot *slot = s_world != NULL && nc != NULL ? ids_find(s_world, nc) : NULL;
+  return slot != NULL ? slot->id : 0;
 }
 
 int native_conn_count(const struct native *w) { return (int) w->nconns; }
 
 struct mg_connection *native_conn_by_id(const struct native *w, int id) {
   return id > 0 && (size_t) id <= w->nconns ? w->conns[id - 1].nc : NULL;
+}
+
+/* The kernel has something to deliver: the instant must settle in wall time. */
+static void net_touch(void) {
+  if (s_world != NULL) s_world->net_activity++;
 }
 
 static void who_of(const struct mg_connection *nc, char *buf, size_t len) {
@@ -228,19 +281,39 @@ static int nw_create_conn(struct mg_connection *nc) {
     w->conns = c;
     w->cap_conns = cap;
   }
+  if (ids_put(w, nc, (int) w->nconns + 1) != 0) {
+    mg_socket_iface_vtable.destroy_conn(nc);
+    return ENOMEM;
+  }
   w->conns[w->nconns].nc = nc;
   w->conns[w->nconns++].shut = 0;
   return 0;
 }
 
+static int is_connected(int fd) {
+  union socket_address sa;
+  socklen_t len = sizeof(sa);
+  return getpeername(fd, &sa.sa, &len) == 0;
+}
+
 /* What the close sends, as the simulation says it: unread bytes make the
- * kernel reset the connection. */
+ * kernel reset the connection; a socket that never connected sends
+ * nothing. */
 static void nw_destroy_conn(struct mg_connection *nc) {
+  net_touch();
   struct native *w = s_world;
   int id = native_conn_id(nc);
   char who[16];
+  size_t i;
+  for (i = 0; w != NULL && i < w->nconnects; i++) {
+    if (w->connects[i].nc == nc) {
+      if (w->connects[i].fd >= 0) close(w->connects[i].fd);
+      w->connects[i] = w->connects[--w->nconnects];
+      break;
+    }
+  }
   if (w != NULL && id > 0 && nc->sock != INVALID_SOCKET &&
-      !(nc->engine_flags & (MG_F_UDP | MG_F_LISTENING))) {
+      !(nc->engine_flags & (MG_F_UDP | MG_F_LISTENING)) && is_connected(nc->sock)) {
     int unread = 0;
     snprintf(who, sizeof(who), "#%d", id);
     if (ioctl(nc->sock, FIONREAD, &unread) == 0 && unread > 0) {
@@ -252,7 +325,10 @@ static void nw_destroy_conn(struct mg_connection *nc) {
     }
   }
   mg_socket_iface_vtable.destroy_conn(nc);
-  if (w != NULL && id > 0) w->conns[id - 1].nc = NULL;
+  if (w != NULL && id > 0) {
+    ids_find(w, nc)->nc = ID_GONE; /* a freed connection's address comes back */
+    w->conns[id - 1].nc = NULL;
+  }
 }
 
 static void trace_listen(struct mg_connection *nc, const char *kind) {
@@ -264,29 +340,135 @@ static void trace_listen(struct mg_connection *nc, const char *kind) {
   native_trace(s_world, who, "listen %s %s", kind, addr);
 }
 
+/* Port 0 is the simulation's next port, not the kernel's choice. */
+static void pick_port(union socket_address *sa) {
+  if (s_world != NULL && sa->sin.sin_port == 0) { /* same offset in sin6 */
+    sa->sin.sin_port = htons(s_world->next_port++);
+  }
+}
+
 static int nw_listen_tcp(struct mg_connection *nc, union socket_address *sa) {
-  int err = mg_socket_iface_vtable.listen_tcp(nc, sa);
+  int err;
+  net_touch();
+  pick_port(sa);
+  err = mg_socket_iface_vtable.listen_tcp(nc, sa);
   if (err == 0 && s_world != NULL) trace_listen(nc, "tcp");
   return err;
 }
 
 static int nw_listen_udp(struct mg_connection *nc, union socket_address *sa) {
-  int err = mg_socket_iface_vtable.listen_udp(nc, sa);
+  int err;
+  net_touch();
+  pick_port(sa);
+  err = mg_socket_iface_vtable.listen_udp(nc, sa);
   if (err == 0 && s_world != NULL) trace_listen(nc, "udp");
   return err;
 }
 
+/* The engine's own address, as the simulation gives it: loopback to reach
+ * loopback, else 10.0.0.1; the port from the simulation's counter. */
+static void local_for(const union socket_address *to, union socket_address *local) {
+  int loop = to->sa.sa_family == AF_INET && (ntohl(to->sin.sin_addr.s_addr) >> 24) == 127;
+  native_parse_addr(loop ? "127.0.0.1:0" : "10.0.0.1:0", local);
+  local->sin.sin_port = htons(s_world->next_port++);
+}
+
+/* The SYN and its answer each take the path's delay: the connect is made
+ * when the SYN would arrive (a listening peer accepts then), on a socket
+ * the engine gets when the answer would (it sees the outcome then). */
 static void nw_connect_tcp(struct mg_connection *nc, const union socket_address *sa) {
+  struct native *w = s_world;
+  struct held_connect *c;
   char who[16], addr[64];
-  if (s_world != NULL) {
-    who_of(nc, who, sizeof(who));
-    native_addr_str(sa, addr, sizeof(addr));
-    native_trace(s_world, who, "connect -> %s", addr);
+  if (w == NULL) {
+    mg_socket_iface_vtable.connect_tcp(nc, sa);
+    return;
   }
-  mg_socket_iface_vtable.connect_tcp(nc, sa);
+  who_of(nc, who, sizeof(who));
+  native_addr_str(sa, addr, sizeof(addr));
+  native_trace(w, who, "connect -> %s", addr);
+  if (w->nconnects == w->cap_connects) {
+    size_t cap = w->cap_connects ? w->cap_connects * 2 : 16;
+    struct held_connect *m =
+        (struct held_connect *) realloc(w->connects, cap * sizeof(*m));
+    if (m == NULL) {
+      mg_socket_iface_vtable.connect_tcp(nc, sa);
+      return;
+    }
+    w->connects = m;
+    w->cap_connects = cap;
+  }
+  c = &w->connects[w->nconnects++];
+  c->nc = nc;
+  c->to = *sa;
+  local_for(sa, &c->local);
+  c->at = w->now + w->knobs.delay_us;
+  c->fd = -1;
+}
+
+/* The SYN leaves now: a socket of the engine's address, connecting. An
+ * error is kept for the engine to read (SO_ERROR) when it gets the socket. */
+static int syn(const struct native *w, struct held_connect *c) {
+  int on = 1, fd = socket(c->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  socklen_t len = c->to.sa.sa_family == AF_INET6 ? sizeof(c->to.sin6) : sizeof(c->to.sin);
+  if (fd < 0) return -1;
+  (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  if (w->knobs.window > 0) {
+    int buf = w->knobs.window > INT_MAX / 2 ? INT_MAX / 2 : (int) w->knobs.window;
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+  }
+  if (c->local.sa.sa_family == c->to.sa.sa_family) (void) bind(fd, &c->local.sa, len);
+  (void) connect(fd, &c->to.sa, len);
+  return fd;
+}
+
+/* Connects whose SYN or answer is due. */
+static void release_connects(struct native *w) {
+  size_t i = 0;
+  while (i < w->nconnects) {
+    struct held_connect *c = &w->connects[i];
+    if (c->at > w->now) {
+      i++;
+    } else if (c->fd < 0) {
+      w->net_activity++;
+      if ((c->fd = syn(w, c)) < 0) {
+        /* no socket: let the iface try, and report what it finds */
+        struct held_connect gone = *c;
+        w->connects[i] = w->connects[--w->nconnects];
+        mg_socket_iface_vtable.connect_tcp(gone.nc, &gone.to);
+        continue;
+      }
+      c->at = w->now + w->knobs.delay_us;
+      i++;
+    } else {
+      struct held_connect done = *c;
+      w->connects[i] = w->connects[--w->nconnects];
+      w->net_activity++;
+      w->vt.sock_set(done.nc, done.fd);
+    }
+  }
+}
+
+static int nw_connect_udp(struct mg_connection *nc) {
+  union socket_address local;
+  int fd;
+  if (s_world == NULL) return mg_socket_iface_vtable.connect_udp(nc);
+  local_for(&nc->sa, &local);
+  fd = socket(nc->sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  if (bind(fd, &local.sa, sizeof(local.sin)) != 0 ||
+      connect(fd, &nc->sa.sa, nc->sa.sa.sa_family == AF_INET6 ? sizeof(nc->sa.sin6)
+                                                              : sizeof(nc->sa.sin)) != 0) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  nc->sock = fd;
+  return 0;
 }
 
 static int nw_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
+  net_touch();
   int n = mg_socket_iface_vtable.tcp_send(nc, buf, len);
   char who[16];
   if (n > 0 && s_world != NULL) {
@@ -297,6 +479,7 @@ static int nw_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 static void nw_shutdown_write(struct mg_connection *nc) {
+  net_touch();
   int id = native_conn_id(nc);
   char who[16];
   if (s_world != NULL && id > 0 && nc->sock != INVALID_SOCKET &&
@@ -309,6 +492,7 @@ static void nw_shutdown_write(struct mg_connection *nc) {
 }
 
 static int nw_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
+  net_touch();
   int n = mg_socket_iface_vtable.udp_send(nc, buf, len);
   char who[16], dest[64];
   if (n > 0 && s_world != NULL) {
@@ -317,6 +501,17 @@ static int nw_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
     native_trace(s_world, who, "datagram %zu -> %s", len, dest);
   }
   return n;
+}
+
+/* Random bytes from the scenario's seed, as the simulation draws them (a
+ * WebSocket client's key, say), so that both runs send the same bytes. */
+static void nw_random(struct mg_iface *iface, void *buf, size_t len) {
+  (void) iface;
+  if (s_world != NULL) {
+    rng_bytes(&s_world->rng, buf, len);
+  } else {
+    mg_socket_iface_vtable.random(iface, buf, len);
+  }
 }
 
 /* ---- the iface's hooks --------------------------------------------------- */
@@ -378,9 +573,11 @@ int native_mgr_init(struct native *w, struct mg_mgr *mgr) {
   w->vt.listen_tcp = nw_listen_tcp;
   w->vt.listen_udp = nw_listen_udp;
   w->vt.connect_tcp = nw_connect_tcp;
+  w->vt.connect_udp = nw_connect_udp;
   w->vt.tcp_send = nw_tcp_send;
   w->vt.udp_send = nw_udp_send;
   w->vt.shutdown_write = nw_shutdown_write;
+  w->vt.random = nw_random;
   /* The simulation has no sendfile: files go through send_mbuf, and their
    * sends are traced the same way. */
   w->vt.tcp_send_file = NULL;
@@ -388,6 +585,7 @@ int native_mgr_init(struct native *w, struct mg_mgr *mgr) {
   opts.main_iface = &w->vt;
   mg_mgr_init_opt(mgr, NULL, opts);
   w->mgr = mgr;
+  if (native_add_address("10.0.0.1", w->error, sizeof(w->error)) != 0) return -1;
   if (mgr->num_ifaces < 1) return native_set_error(w, "the socket iface did not start");
   native_apply_knobs(w);
   return 0;
@@ -474,6 +672,9 @@ static int64_t engine_next_due(const struct native *w, const struct mg_mgr *mgr)
   for (i = 0; i < w->ndns_due; i++) {
     if (w->dns_due[i] > w->now && w->dns_due[i] < next) next = w->dns_due[i];
   }
+  for (i = 0; i < w->nconnects; i++) {
+    if (w->connects[i].at < next) next = w->connects[i].at;
+  }
   return next;
 }
 
@@ -484,6 +685,7 @@ static int round_once(struct native *w, struct mg_mgr *mgr) {
   if (mgr != NULL) {
     struct mg_connection *nc;
     int live = 0;
+    release_connects(w);
     w->driving = 1;
     mg_mgr_poll(mgr, 0);
     w->driving = 0;
@@ -499,10 +701,12 @@ static int round_once(struct native *w, struct mg_mgr *mgr) {
   return w->activity != before;
 }
 
-/* Polls until nothing has happened for SETTLE_QUIET_US. */
+/* Polls until nothing has happened for SETTLE_QUIET_US, or, at an instant
+ * where nobody touched the network (timers only, say), for a few rounds. */
 static int settle(struct native *w, struct mg_mgr *mgr) {
   int64_t quiet_since = mono_us();
   long rounds = 0, quiet_rounds = 0;
+  uint64_t net = w->net_activity;
   for (;;) {
     if (round_once(w, mgr)) {
       quiet_since = mono_us();
@@ -511,7 +715,8 @@ static int settle(struct native *w, struct mg_mgr *mgr) {
       quiet_rounds++;
     }
     if (w->limit_hit != SIM_LIMIT_NONE) return -1;
-    if (quiet_rounds >= SETTLE_ROUNDS && mono_us() - quiet_since >= SETTLE_QUIET_US) {
+    if (quiet_rounds >= SETTLE_ROUNDS &&
+        (w->net_activity == net || mono_us() - quiet_since >= SETTLE_QUIET_US)) {
       return 0;
     }
     if (++rounds > w->poll_limit) {
