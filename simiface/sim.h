@@ -131,6 +131,9 @@ int sim_peer_connected(const struct sim_peer *p);
 /* UDP: the datagrams received, oldest first; takes the next unchecked one. */
 int sim_peer_next_dgram(struct sim_peer *p, const char **data, size_t *len);
 
+/* Bytes as the trace shows what a peer got: escaped, cut to fit cap. */
+void sim_preview(const char *data, size_t len, char *out, size_t cap);
+
 /* The error text of the last failed sim_* call. */
 const char *sim_error(const struct sim *s);
 

@@ -551,7 +551,7 @@ static struct sim_sock *find_engine_sock(struct sim *s, enum sock_kind kind,
 }
 
 /* A short, escaped preview of bytes for the trace. */
-static void preview(const char *data, size_t len, char *out, size_t cap) {
+void sim_preview(const char *data, size_t len, char *out, size_t cap) {
   size_t i, o = 0;
   for (i = 0; i < len && o + 5 < cap; i++) {
     unsigned char c = (unsigned char) data[i];
@@ -613,7 +613,7 @@ static void arrive_at_peer(struct sim *s, struct sim_event *e) {
   char text[120];
   st->in_flight -= e->len;
   if (st->peer_reset || p->got_rst || !peer_may_keep(s, e->len)) return;
-  if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
+  if (sim_tracing(s)) sim_preview(e->data, e->len, text, sizeof(text));
   if (p->reading) {
     mbuf_append(&p->rx, e->data, e->len);
     sim_trace(s, p->name, "got %zu \"%s\"", e->len, text);
@@ -720,7 +720,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       if (!peer_may_keep(s, e->len + sizeof(e->len))) break;
       mbuf_append(&e->peer->dgrams, &e->len, sizeof(e->len));
       mbuf_append(&e->peer->dgrams, e->data, e->len);
-      if (sim_tracing(s)) preview(e->data, e->len, text, sizeof(text));
+      if (sim_tracing(s)) sim_preview(e->data, e->len, text, sizeof(text));
       sim_trace(s, e->peer->name, "got datagram %zu \"%s\"", e->len, text);
       break;
     }

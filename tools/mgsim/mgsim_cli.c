@@ -20,6 +20,8 @@
 static const char s_usage[] =
     "usage: mgsim run [OPTIONS] FILE|DIR...   run scenarios (*.scn in DIRs)\n"
     "       mgsim check FILE|DIR...           only parse them\n"
+    "       mgsim compare [OPTIONS] FILE|DIR... run each scenario simulated and\n"
+    "                                         natively, and compare the two\n"
     "       mgsim from-fuzz INPUT             a fuzz session input as a scenario\n"
     "       mgsim to-fuzz OUTDIR FILE|DIR...  scenarios as fuzz session inputs\n"
     "       mgsim --help\n"
@@ -31,6 +33,13 @@ static const char s_usage[] =
     "  --repeat N     run each scenario N times (1..1000); the traces must be\n"
     "                 identical\n"
     "  --verbose      print each scenario's trace\n"
+    "  --native       run on real sockets (the socket iface, in a network\n"
+    "                 namespace of the run's own) instead of the simulation;\n"
+    "                 a scenario's 'native skip' and 'native loose' lines say\n"
+    "                 what cannot hold there\n"
+    "  --time-scale N  natively, wall seconds per scenario second between\n"
+    "                 instants (default 0: the clock jumps to the next instant\n"
+    "                 once everything has settled)\n"
     "  --max-trace MIB  trace a run may keep (default 256; 0: no bound), as many\n"
     "                 bytes received by peers, and\n"
     "                 handler events it may record, 16,384 per MiB\n"
@@ -43,7 +52,8 @@ static const char s_usage[] =
     "\n"
     "exit status: 0 all passed, 1 a scenario failed, 2 a file is malformed or\n"
     "cannot be read, the command line is wrong, or output cannot be written.\n"
-    "The last line of run and check is \"N passed, N failed\".\n";
+    "The last line of run and check is \"N passed, N failed\"; of compare,\n"
+    "\"N agree, N differ, N skipped\" (compare's 1: one differs).\n";
 
 /* A session input is a few KiB; this only stops an endless one. */
 #define MAX_FUZZ_INPUT (16 * 1024 * 1024)
@@ -352,7 +362,7 @@ static const char *option_value(int argc, char **argv, int *i) {
 
 static int run_files(const struct list *files, int check_only, uint64_t seed,
                      int has_seed, int repeat, int verbose, FILE *trace_fp) {
-  int passed = 0, failed = 0, malformed = 0;
+  int passed = 0, failed = 0, malformed = 0, skipped = 0;
   size_t f;
   for (f = 0; f < files->n; f++) {
     char err[1024];
@@ -373,6 +383,13 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
     }
     s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
     scn_run(sc, s, &first);
+    if (first.skipped) {
+      printf("skip %s: %s\n", files->items[f], sc->native_skip);
+      skipped++;
+      scn_result_free(&first);
+      scn_free(sc);
+      continue;
+    }
     for (r = 1; r < repeat && first.trace != NULL; r++) {
       struct scn_result again;
       scn_run(sc, s, &again);
@@ -393,6 +410,11 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
       printf("FAIL %s: run %d of seed %llu gave a different trace\n",
              files->items[f], r + 1, (unsigned long long) s);
       failed++;
+    } else if (first.loosened > 0) {
+      printf("ok   %s (%d expectations, %d of them loose natively, %.6f s virtual%s)\n",
+             files->items[f], first.expectations, first.loosened,
+             (double) first.end_us / 1e6, repeat > 1 ? ", trace identical each run" : "");
+      passed++;
     } else {
       printf("ok   %s (%d expectations, %.6f s virtual%s)\n", files->items[f],
              first.expectations, (double) first.end_us / 1e6,
@@ -409,15 +431,108 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
     scn_result_free(&first);
     scn_free(sc);
   }
+  if (skipped > 0) printf("%d skipped natively (each says why above)\n", skipped);
   printf("%d passed, %d failed\n", passed, failed + malformed);
   return malformed > 0 ? 2 : failed > 0 ? 1 : 0;
+}
+
+/* One reason for skipping, and how many scenarios give it. */
+struct reason {
+  const char *text;
+  int n;
+};
+
+static void count_reason(struct reason *r, int *nr, int cap, const char *text) {
+  int i;
+  for (i = 0; i < *nr && strcmp(r[i].text, text) != 0; i++) {
+  }
+  if (i == *nr) {
+    if (*nr == cap) return;
+    r[*nr].text = text;
+    r[(*nr)++].n = 0;
+  }
+  r[i].n++;
+}
+
+/* Each scenario simulated, then natively: they agree when the native run
+ * holds the expectations and the two traces agree (scn_compare.c). */
+static int compare_files(const struct list *files, uint64_t seed, int has_seed, int verbose) {
+  int agree = 0, differ = 0, skipped = 0, malformed = 0, nreasons = 0, i;
+  struct reason reasons[64];
+  struct scn **kept = (struct scn **) calloc(files->n + 1, sizeof(*kept));
+  size_t f, nkept = 0;
+  if (kept == NULL) return 2;
+  for (f = 0; f < files->n; f++) {
+    char err[1024];
+    struct scn *sc = scn_load(files->items[f], err, sizeof(err));
+    struct scn_result sim, nat;
+    struct mbuf report;
+    uint64_t s;
+    int64_t early, late;
+    if (sc == NULL) {
+      printf("BAD    %s\n", err);
+      malformed++;
+      continue;
+    }
+    if (sc->native_skip != NULL) {
+      printf("skip   %s: %s\n", files->items[f], sc->native_skip);
+      skipped++;
+      count_reason(reasons, &nreasons, 64, sc->native_skip);
+      kept[nkept++] = sc; /* the reason's text lives on */
+      continue;
+    }
+    s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
+    scn_native = 0;
+    scn_run(sc, s, &sim);
+    scn_native = 1;
+    scn_run(sc, s, &nat);
+    mbuf_init(&report, 0);
+    scn_time_tolerance(sim.delay_us, &early, &late);
+    if (sim.trace == NULL || nat.trace == NULL) {
+      printf("differ %s: out of memory\n", files->items[f]);
+      differ++;
+    } else if (!sim.passed) {
+      printf("differ %s: the simulated run fails\n%s", files->items[f], sim.message);
+      differ++;
+    } else if (!nat.passed) {
+      printf("differ %s: the native run fails\n%s", files->items[f],
+             nat.message != NULL ? nat.message : "");
+      differ++;
+    } else if (scn_compare_traces(sim.trace, nat.trace, early, late, &report) != 0) {
+      printf("differ %s: the traces differ\n%.*s", files->items[f], (int) report.len,
+             report.buf);
+      differ++;
+    } else {
+      if (nat.loosened > 0) {
+        printf("agree  %s (%d expectations, %d loose natively)\n", files->items[f],
+               nat.expectations, nat.loosened);
+      } else {
+        printf("agree  %s (%d expectations)\n", files->items[f], nat.expectations);
+      }
+      agree++;
+    }
+    if (verbose) {
+      printf("  simulated trace:\n%s  native trace:\n%s", sim.trace != NULL ? sim.trace : "",
+             nat.trace != NULL ? nat.trace : "");
+    }
+    mbuf_free(&report);
+    scn_result_free(&sim);
+    scn_result_free(&nat);
+    scn_free(sc);
+  }
+  scn_native = 0;
+  for (i = 0; i < nreasons; i++) printf("skipped (%d): %s\n", reasons[i].n, reasons[i].text);
+  printf("%d agree, %d differ, %d skipped\n", agree, differ + malformed, skipped);
+  for (f = 0; f < nkept; f++) scn_free(kept[f]);
+  free(kept);
+  return malformed > 0 ? 2 : differ > 0 ? 1 : 0;
 }
 
 int mgsim_main(int argc, char **argv) {
   struct list files = {NULL, 0, 0};
   const char *trace_path = NULL, *v;
   uint64_t seed = 0, u;
-  int has_seed = 0, repeat = 1, verbose = 0, check_only, i, rc;
+  int has_seed = 0, repeat = 1, verbose = 0, check_only, compare, i, rc;
   FILE *trace_fp = NULL;
 
   scn_register_builtin_apps();
@@ -429,7 +544,8 @@ int mgsim_main(int argc, char **argv) {
   if (strcmp(argv[1], "from-fuzz") == 0) return from_fuzz(argc, argv);
   if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
   check_only = strcmp(argv[1], "check") == 0;
-  if (!check_only && strcmp(argv[1], "run") != 0) {
+  compare = strcmp(argv[1], "compare") == 0;
+  if (!check_only && !compare && strcmp(argv[1], "run") != 0) {
     fprintf(stderr, "mgsim: unknown command '%s'\n%s", argv[1], s_usage);
     return 2;
   }
@@ -494,7 +610,14 @@ int mgsim_main(int argc, char **argv) {
       goto fail;
     }
   }
-  rc = run_files(&files, check_only, seed, has_seed, repeat, verbose, trace_fp);
+  if (compare && (scn_native || repeat != 1 || trace_fp != NULL)) {
+    fprintf(stderr, "mgsim: compare runs both ways once; --native, --repeat and --trace "
+                    "are for run\n");
+    if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
+    goto fail;
+  }
+  rc = compare ? compare_files(&files, seed, has_seed, verbose)
+               : run_files(&files, check_only, seed, has_seed, repeat, verbose, trace_fp);
   list_free(&files);
   if (trace_fp != NULL && trace_fp != stdout && close_output(trace_fp, trace_path) != 0) {
     rc = 2;

@@ -30,6 +30,8 @@ struct native_peer {
   size_t cursor;
   struct mbuf dgrams;         /* NP_UDP: [size_t len, bytes]... */
   size_t dgram_cursor;
+  struct mbuf jitters;        /* NP_UDP: int64_t per datagram on its way from the engine */
+  size_t jitter_cursor;
   struct native_peer *next;
 };
 
@@ -98,7 +100,7 @@ struct native {
   uint16_t next_port;
   struct native_peer *peers, *last_peer;
   int npeers;
-  struct wire_item *wire; /* in time order */
+  struct wire_item *wire, *wire_tail; /* in time order */
   struct mbuf trace;
   int untraced;
   uint64_t activity;
@@ -114,12 +116,20 @@ int native_set_error(struct native *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void native_addr_str(const union socket_address *sa, char *buf, size_t len);
 int native_parse_addr(const char *str, union socket_address *sa);
-void native_preview(const char *data, size_t len, char *out, size_t cap);
+/* The engine's UDP socket bound to addr, as the trace names it, or "net":
+ * a path's loss and duplication are its sender's to trace. */
+void native_engine_who(const struct native *w, const union socket_address *addr, char *who,
+                       size_t len);
 
 /* native_peer.c */
 /* Reads, accepts, flushes and delivers what is due for every peer; returns
  * whether anything happened. */
 int native_peers_service(struct native *w);
+/* The UDP peer bound to addr, if any. */
+struct native_peer *native_udp_peer_at(const struct native *w,
+                                       const union socket_address *addr);
+/* The engine sent p a datagram that is to arrive jitter_us late. */
+void native_peer_expect_dgram(struct native_peer *p, int64_t jitter_us);
 /* The earliest time something on the wire is due, or INT64_MAX. */
 int64_t native_peers_next_due(const struct native *w);
 void native_peers_free(struct native *w);

@@ -48,10 +48,16 @@ static struct wire_item *wire_put(struct native *w, struct native_peer *p,
     memcpy(it->data, data, len);
     it->len = len;
   }
+  if (w->wire_tail != NULL && w->wire_tail->at <= at) {
+    w->wire_tail->next = it; /* the usual case: the latest so far */
+    w->wire_tail = it;
+    return it;
+  }
   for (pp = &w->wire; *pp != NULL && (*pp)->at <= at; pp = &(*pp)->next) {
   }
   it->next = *pp;
   *pp = it;
+  if (it->next == NULL) w->wire_tail = it;
   return it;
 }
 
@@ -408,16 +414,30 @@ static int read_stream(struct native_peer *p, char *buf) {
 static int read_dgrams(struct native_peer *p, char *buf) {
   int moved = 0;
   for (;;) {
-    ssize_t n = recv(p->fd, buf, READ_CHUNK, 0);
+    union socket_address from;
+    socklen_t len = sizeof(from);
+    char who[16];
+    int64_t jitter = 0;
+    ssize_t n = recvfrom(p->fd, buf, READ_CHUNK, 0, &from.sa, &len);
     if (n < 0) return moved;
-    path(p, W_DGRAM_IN, NULL, buf, (size_t) n, p->name);
     moved = 1;
+    native_engine_who(p->w, &from, who, sizeof(who));
+    if (who[0] != '#') { /* not the engine's: the path is the peer's to make */
+      path(p, W_DGRAM_IN, NULL, buf, (size_t) n, who);
+      continue;
+    }
+    /* The engine's: the jitter drawn when it left (lost ones never did). */
+    if (p->jitter_cursor + sizeof(jitter) <= p->jitters.len) {
+      memcpy(&jitter, p->jitters.buf + p->jitter_cursor, sizeof(jitter));
+      p->jitter_cursor += sizeof(jitter);
+    }
+    wire_put(p->w, p, W_DGRAM_IN, later(p) + jitter, buf, (size_t) n);
   }
 }
 
 static void arrive(struct native *w, struct wire_item *it) {
   struct native_peer *p = it->p;
-  char text[80];
+  char text[120];
   w->net_activity++;
   switch (it->kind) {
     case W_CONNECT:
@@ -441,7 +461,7 @@ static void arrive(struct native *w, struct wire_item *it) {
       }
       break;
     case W_DATA_IN:
-      native_preview(it->data, it->len, text, sizeof(text));
+      sim_preview(it->data, it->len, text, sizeof(text));
       native_trace(w, p->name, "got %zu \"%s\"", it->len, text);
       mbuf_append(&p->rx, it->data, it->len);
       keep(w, it->len);
@@ -455,7 +475,7 @@ static void arrive(struct native *w, struct wire_item *it) {
       native_trace(w, p->name, "got RST");
       break;
     case W_DGRAM_IN:
-      native_preview(it->data != NULL ? it->data : "", it->len, text, sizeof(text));
+      sim_preview(it->data != NULL ? it->data : "", it->len, text, sizeof(text));
       native_trace(w, p->name, "got datagram %zu \"%s\"", it->len, text);
       mbuf_append(&p->dgrams, &it->len, sizeof(it->len));
       if (it->len > 0) mbuf_append(&p->dgrams, it->data, it->len);
@@ -473,6 +493,7 @@ static int deliver_due(struct native *w) {
   while (w->wire != NULL && w->wire->at <= w->now) {
     struct wire_item *it = w->wire;
     w->wire = it->next;
+    if (w->wire == NULL) w->wire_tail = NULL;
     arrive(w, it);
     if (it->fd >= 0) close(it->fd);
     free(it->data);
@@ -511,11 +532,31 @@ int native_peers_service(struct native *w) {
   return moved;
 }
 
+void native_peer_expect_dgram(struct native_peer *p, int64_t jitter_us) {
+  mbuf_append(&p->jitters, &jitter_us, sizeof(jitter_us));
+}
+
+struct native_peer *native_udp_peer_at(const struct native *w,
+                                       const union socket_address *addr) {
+  struct native_peer *p;
+  for (p = w->peers; p != NULL; p = p->next) {
+    int same = p->addr.sa.sa_family == addr->sa.sa_family &&
+               (addr->sa.sa_family == AF_INET6
+                    ? p->addr.sin6.sin6_port == addr->sin6.sin6_port &&
+                          memcmp(&p->addr.sin6.sin6_addr, &addr->sin6.sin6_addr, 16) == 0
+                    : p->addr.sin.sin_port == addr->sin.sin_port &&
+                          p->addr.sin.sin_addr.s_addr == addr->sin.sin_addr.s_addr);
+    if (p->kind == NP_UDP && same) return p;
+  }
+  return NULL;
+}
+
 int64_t native_peers_next_due(const struct native *w) {
   return w->wire != NULL ? w->wire->at : INT64_MAX;
 }
 
 void native_peers_free(struct native *w) {
+  w->wire_tail = NULL;
   while (w->wire != NULL) {
     struct wire_item *it = w->wire;
     w->wire = it->next;
@@ -531,6 +572,7 @@ void native_peers_free(struct native *w) {
     mbuf_free(&p->out);
     mbuf_free(&p->rx);
     mbuf_free(&p->dgrams);
+    mbuf_free(&p->jitters);
     free(p);
   }
   w->last_peer = NULL;

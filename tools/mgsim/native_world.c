@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -64,25 +66,6 @@ void native_addr_str(const union socket_address *sa, char *buf, size_t len) {
 int native_parse_addr(const char *str, union socket_address *sa) {
   int proto;
   return mg_parse_address(str, sa, &proto, NULL, 0) == 1 ? 0 : -1;
-}
-
-/* As the simulation previews bytes in its trace. */
-void native_preview(const char *data, size_t len, char *out, size_t cap) {
-  size_t i, o = 0;
-  for (i = 0; i < len && o + 5 < cap; i++) {
-    unsigned char c = (unsigned char) data[i];
-    if (c == '\n') {
-      o += (size_t) snprintf(out + o, cap - o, "\\n");
-    } else if (c == '\r') {
-      o += (size_t) snprintf(out + o, cap - o, "\\r");
-    } else if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out[o++] = (char) c;
-    } else {
-      o += (size_t) snprintf(out + o, cap - o, "\\x%02x", c);
-    }
-  }
-  out[o] = '\0';
-  if (i < len && o + 4 < cap) strcat(out, "...");
 }
 
 /* ---- the world ----------------------------------------------------------- */
@@ -265,6 +248,27 @@ static void who_of(const struct mg_connection *nc, char *buf, size_t len) {
   snprintf(buf, len, "#%d", native_conn_id(nc));
 }
 
+/* The engine socket bound to addr, as the trace names it ("#N"), or "net". */
+void native_engine_who(const struct native *w, const union socket_address *addr, char *who,
+                       size_t len) {
+  size_t i;
+  snprintf(who, len, "net");
+  for (i = 0; i < w->nconns; i++) {
+    struct mg_connection *nc = w->conns[i].nc;
+    union socket_address sa;
+    if (nc == NULL || nc->sock == INVALID_SOCKET || !(nc->engine_flags & MG_F_UDP) ||
+        (nc->listener != NULL)) {
+      continue;
+    }
+    mg_socket_iface_vtable.get_conn_addr(nc, 0, &sa);
+    if (sa.sa.sa_family == addr->sa.sa_family && sa.sin.sin_port == addr->sin.sin_port &&
+        (sa.sa.sa_family != AF_INET || sa.sin.sin_addr.s_addr == addr->sin.sin_addr.s_addr)) {
+      snprintf(who, len, "#%d", (int) i + 1);
+      return;
+    }
+  }
+}
+
 /* ---- the iface, wrapped -------------------------------------------------- */
 
 static int nw_create_conn(struct mg_connection *nc) {
@@ -290,21 +294,37 @@ static int nw_create_conn(struct mg_connection *nc) {
   return 0;
 }
 
-static int is_connected(int fd) {
-  union socket_address sa;
-  socklen_t len = sizeof(sa);
-  return getpeername(fd, &sa.sa, &len) == 0;
+/* What the close sends, as the simulation says it: nothing on a socket a
+ * RST tore down or one still connecting; a RST when bytes are unread; a
+ * FIN unless shutdown_write sent it already. */
+static void trace_close(struct native *w, struct mg_connection *nc, int id) {
+  struct tcp_info ti;
+  socklen_t len = sizeof(ti);
+  int unread = 0;
+  char who[16];
+  if (nc->sock == INVALID_SOCKET || (nc->engine_flags & (MG_F_UDP | MG_F_LISTENING)) ||
+      (nc->engine_flags & MG_F_CONNECTING)) {
+    return;
+  }
+  if (getsockopt(nc->sock, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      (ti.tcpi_state == TCP_CLOSE && !w->conns[id - 1].shut)) {
+    return; /* reset (the engine has not read it yet), or never connected */
+  }
+  snprintf(who, sizeof(who), "#%d", id);
+  if (ioctl(nc->sock, FIONREAD, &unread) == 0 && unread > 0) {
+    native_trace(w, who, "close with %d unread bytes: RST", unread);
+  } else if (w->conns[id - 1].shut) {
+    native_trace(w, who, "close");
+  } else {
+    native_trace(w, who, "close: FIN");
+  }
 }
 
-/* What the close sends, as the simulation says it: unread bytes make the
- * kernel reset the connection; a socket that never connected sends
- * nothing. */
 static void nw_destroy_conn(struct mg_connection *nc) {
-  net_touch();
   struct native *w = s_world;
   int id = native_conn_id(nc);
-  char who[16];
   size_t i;
+  net_touch();
   for (i = 0; w != NULL && i < w->nconnects; i++) {
     if (w->connects[i].nc == nc) {
       if (w->connects[i].fd >= 0) close(w->connects[i].fd);
@@ -312,18 +332,7 @@ static void nw_destroy_conn(struct mg_connection *nc) {
       break;
     }
   }
-  if (w != NULL && id > 0 && nc->sock != INVALID_SOCKET &&
-      !(nc->engine_flags & (MG_F_UDP | MG_F_LISTENING)) && is_connected(nc->sock)) {
-    int unread = 0;
-    snprintf(who, sizeof(who), "#%d", id);
-    if (ioctl(nc->sock, FIONREAD, &unread) == 0 && unread > 0) {
-      native_trace(w, who, "close with %d unread bytes: RST", unread);
-    } else if (w->conns[id - 1].shut) {
-      native_trace(w, who, "close");
-    } else {
-      native_trace(w, who, "close: FIN");
-    }
-  }
+  if (w != NULL && id > 0) trace_close(w, nc, id);
   mg_socket_iface_vtable.destroy_conn(nc);
   if (w != NULL && id > 0) {
     ids_find(w, nc)->nc = ID_GONE; /* a freed connection's address comes back */
@@ -468,9 +477,9 @@ static int nw_connect_udp(struct mg_connection *nc) {
 }
 
 static int nw_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  net_touch();
   int n = mg_socket_iface_vtable.tcp_send(nc, buf, len);
   char who[16];
+  net_touch();
   if (n > 0 && s_world != NULL) {
     who_of(nc, who, sizeof(who));
     native_trace(s_world, who, "send %d of %zu", n, len);
@@ -479,9 +488,9 @@ static int nw_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 static void nw_shutdown_write(struct mg_connection *nc) {
-  net_touch();
   int id = native_conn_id(nc);
   char who[16];
+  net_touch();
   if (s_world != NULL && id > 0 && nc->sock != INVALID_SOCKET &&
       !s_world->conns[id - 1].shut) {
     s_world->conns[id - 1].shut = 1;
@@ -491,16 +500,64 @@ static void nw_shutdown_write(struct mg_connection *nc) {
   mg_socket_iface_vtable.shutdown_write(nc);
 }
 
+/* A datagram to a peer takes the peer's path, as in the simulation: lost
+ * or duplicated here, when it leaves (the peer draws each copy's jitter when
+ * it arrives, in the order drawn here). */
 static int nw_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  net_touch();
-  int n = mg_socket_iface_vtable.udp_send(nc, buf, len);
+  struct native *w = s_world;
+  struct native_peer *p = w != NULL ? native_udp_peer_at(w, &nc->sa) : NULL;
+  int n, copies = 1, i;
   char who[16], dest[64];
-  if (n > 0 && s_world != NULL) {
-    who_of(nc, who, sizeof(who));
-    native_addr_str(&nc->sa, dest, sizeof(dest));
-    native_trace(s_world, who, "datagram %zu -> %s", len, dest);
+  if (w == NULL) return mg_socket_iface_vtable.udp_send(nc, buf, len);
+  /* A listener's child sends through the listener's socket. */
+  who_of(nc->listener != NULL ? nc->listener : nc, who, sizeof(who));
+  if (p == NULL) {
+    n = mg_socket_iface_vtable.udp_send(nc, buf, len);
+    if (n == (int) len) {
+      net_touch();
+      native_addr_str(&nc->sa, dest, sizeof(dest));
+      native_trace(w, who, "datagram %zu to %s: nobody there", len, dest);
+    }
+    return n;
   }
-  return n;
+  native_trace(w, who, "datagram %zu -> %s", len, p->name);
+  if (rng_chance(&w->rng, p->k.loss)) {
+    native_trace(w, who, "datagram %zu lost", len);
+    return (int) len;
+  }
+  if (rng_chance(&w->rng, p->k.dup)) copies = 2;
+  for (i = 0; i < copies; i++) {
+    int64_t jitter = (int64_t) rng_below(&w->rng, (uint64_t) p->k.jitter_us + 1);
+    n = mg_socket_iface_vtable.udp_send(nc, buf, len);
+    if (n != (int) len) return n;
+    net_touch();
+    native_peer_expect_dgram(p, jitter);
+  }
+  if (copies == 2) native_trace(w, who, "datagram %zu duplicated", len);
+  return (int) len;
+}
+
+static void nw_broadcast(struct mg_iface *iface, mg_event_handler_t cb, void *data,
+                         size_t len) {
+  if (s_world != NULL) native_trace(s_world, "mgr", "broadcast");
+  mg_socket_iface_vtable.broadcast(iface, cb, data, len);
+}
+
+/* Names as the simulation traces them, answered from the same table. */
+static int nw_resolve(struct mg_connection *nc, const char *host) {
+  const struct ndns *d;
+  char who[16];
+  if (s_world != NULL) {
+    for (d = s_world->dns; d != NULL && strcmp(d->name, host) != 0; d = d->next) {
+    }
+    who_of(nc, who, sizeof(who));
+    if (d != NULL && d->kind == 2) {
+      native_trace(s_world, who, "resolve %s: no answer will come", host);
+    } else {
+      native_trace(s_world, who, "resolve %s", host);
+    }
+  }
+  return mg_socket_iface_vtable.resolve(nc, host);
 }
 
 /* Random bytes from the scenario's seed, as the simulation draws them (a
@@ -543,11 +600,7 @@ static int hook_resolve(void *arg, const char *host, union socket_address *addr,
   int64_t us;
   for (d = w->dns; d != NULL && strcmp(d->name, host) != 0; d = d->next) {
   }
-  if (d != NULL && d->kind == 2) {
-    native_trace(w, "dns", "resolve %s: no answer will come", host);
-    return MG_RESOLVE_SILENT;
-  }
-  native_trace(w, "dns", "resolve %s", host);
+  if (d != NULL && d->kind == 2) return MG_RESOLVE_SILENT;
   us = d != NULL && d->delay > 0 ? d->delay : 2 * w->knobs.delay_us;
   *delay = (double) us / 1e6;
   if (w->ndns_due == w->cap_dns_due) {
@@ -578,6 +631,8 @@ int native_mgr_init(struct native *w, struct mg_mgr *mgr) {
   w->vt.udp_send = nw_udp_send;
   w->vt.shutdown_write = nw_shutdown_write;
   w->vt.random = nw_random;
+  w->vt.resolve = nw_resolve;
+  w->vt.broadcast = nw_broadcast;
   /* The simulation has no sendfile: files go through send_mbuf, and their
    * sends are traced the same way. */
   w->vt.tcp_send_file = NULL;

@@ -38,6 +38,11 @@ struct scn {
   char *basedir; /* files named in the scenario are relative to it */
   uint64_t seed;
   int has_seed;
+  /* What does not hold natively, written down ("native skip REASON",
+   * "native loose KIND..."): natively the scenario does not run, or those
+   * kinds of expectation are not checked. */
+  char *native_skip;     /* NULL: it runs natively */
+  unsigned native_loose; /* bits: 1 << SCN_X_... */
   struct scn_line *lines;
   int nlines;
   int lines_cap; /* allocated entries of lines */
@@ -64,9 +69,19 @@ struct scn *scn_parse(const char *text, size_t len, const char *path,
 struct scn *scn_load(const char *path, char *err, size_t errlen);
 void scn_free(struct scn *sc);
 
+/* Expectation kinds, for "native loose". */
+enum scn_expect_kind {
+  SCN_X_EVENT, SCN_X_COUNT, SCN_X_SUM, SCN_X_NOTHING, SCN_X_QUIET, SCN_X_PEER,
+  SCN_X_ORDER, SCN_X_CONNS, SCN_X_FLAGS, SCN_X_KINDS
+};
+extern const char *const scn_expect_kind_names[SCN_X_KINDS];
+
 struct scn_result {
   int passed;
+  int skipped;   /* natively: the scenario says why it cannot run (sc->native_skip) */
   int expectations;
+  int loosened;  /* natively: expectations of a loose kind, not checked */
+  int64_t delay_us; /* the network's delay knob at the end (for comparing times) */
   int64_t end_us;
   char *trace;   /* heap, NUL-terminated */
   char *message; /* heap: why it failed, with the trace around it */

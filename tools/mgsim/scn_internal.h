@@ -59,6 +59,7 @@ struct scn_ctx {
   struct app_inst *apps;
   int napps;
   int expectations;
+  int loosened;      /* natively: expectations of a loose kind, not checked */
   unsigned long long re_steps; /* regex steps left this run (see scn_expect.c) */
   char broken[256]; /* a violated invariant, if any */
   struct scn_names *names; /* the dry pass: what earlier lines set up */
@@ -92,7 +93,17 @@ int scn_exec(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
 /* apps.c: whether nc runs the raw app's handler. */
 int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
+/* scn_compare.c: 0 when the two traces agree after normalization; else 1,
+ * with why and both traces around the first divergence added to report. */
+int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t late,
+                       struct mbuf *report);
+
 /* scn_run.c */
+/* How far a native time may be from the simulated one: early, since the
+ * kernel's own work takes no time where the simulation's paths take their
+ * delay (a few round trips' worth); late, by the scheduler's noise when the
+ * clock runs in real time (--time-scale). */
+void scn_time_tolerance(int64_t delay_us, int64_t *early, int64_t *late);
 /* The scenario running now, if any (for apps that trace). */
 struct scn_ctx *scn_current(void);
 /* Regular-expression matching counts against the work bound too: each

@@ -42,6 +42,7 @@ void scn_free(struct scn *sc) {
     free(sc->path);
     free(sc->basedir);
   }
+  free(sc->native_skip);
   free(sc->lines);
   free(sc);
 }
@@ -161,6 +162,43 @@ static int parse_seed(struct scn *sc, const struct tok *t, int n, char *msg,
   return 0;
 }
 
+const char *const scn_expect_kind_names[SCN_X_KINDS] = {
+    "event", "count", "sum", "nothing", "quiet", "peer", "order", "conns", "flags"};
+
+/* native skip "REASON" | native loose KIND... */
+static int parse_native(struct scn *sc, const struct tok *t, int n, char *msg,
+                        size_t len) {
+  int i, k;
+  if (n == 3 && is_word(&t[1], "skip") && t[2].type == T_STR && t[2].len > 0 &&
+      strlen(t[2].s) == t[2].len) {
+    if (sc->native_skip != NULL) {
+      snprintf(msg, len, "a second 'native skip'");
+      return -1;
+    }
+    if ((sc->native_skip = dup_str(t[2].s)) == NULL) {
+      snprintf(msg, len, "out of memory");
+      return -1;
+    }
+    return 0;
+  }
+  if (n >= 3 && is_word(&t[1], "loose")) {
+    for (i = 2; i < n; i++) {
+      for (k = 0; k < SCN_X_KINDS; k++) {
+        if (is_word(&t[i], scn_expect_kind_names[k])) break;
+      }
+      if (k == SCN_X_KINDS) {
+        snprintf(msg, len, "'%s' is not a kind of expectation (event, count, sum, "
+                 "nothing, quiet, peer, order, conns, flags)", t[i].s);
+        return -1;
+      }
+      sc->native_loose |= 1u << k;
+    }
+    return 0;
+  }
+  snprintf(msg, len, "usage: native skip \"REASON\" | native loose KIND...");
+  return -1;
+}
+
 /* One line (text, n bytes, no newline) into sc, checked. 0, or -1 with
  * the reason in msg. */
 static int parse_line(struct scn *sc, struct scn_ctx *dry, const char *text,
@@ -217,6 +255,11 @@ static int parse_line(struct scn *sc, struct scn_ctx *dry, const char *text,
   }
   if (toks[0].type == T_WORD && strcmp(toks[0].s, "seed") == 0) {
     rc = parse_seed(sc, toks, ntoks, msg, len);
+    scn_free_toks(toks, ntoks);
+    return rc;
+  }
+  if (toks[0].type == T_WORD && strcmp(toks[0].s, "native") == 0) {
+    rc = parse_native(sc, toks, ntoks, msg, len);
     scn_free_toks(toks, ntoks);
     return rc;
   }

@@ -69,6 +69,21 @@ char *scn_to_text(const struct scn *sc, const char *comment) {
     snprintf(buf, sizeof(buf), "seed %llu\n", (unsigned long long) sc->seed);
     put(&out, buf);
   }
+  if (sc->native_skip != NULL) {
+    put(&out, "native skip ");
+    put_str(&out, sc->native_skip, strlen(sc->native_skip));
+    put(&out, "\n");
+  }
+  if (sc->native_loose != 0) {
+    put(&out, "native loose");
+    for (k = 0; k < SCN_X_KINDS; k++) {
+      if (sc->native_loose & (1u << k)) {
+        put(&out, " ");
+        put(&out, scn_expect_kind_names[k]);
+      }
+    }
+    put(&out, "\n");
+  }
   for (i = 0; i < sc->nlines; i++) {
     const struct scn_line *l = &sc->lines[i];
     if (l->at != now) put_wait(&out, l->at - now);

@@ -20,6 +20,11 @@ static struct scn_ctx *s_ctx;
 
 struct scn_ctx *scn_current(void) { return s_ctx; }
 
+void scn_time_tolerance(int64_t delay_us, int64_t *early, int64_t *late) {
+  *early = 8 * delay_us < 1000 ? 1000 : 8 * delay_us;
+  *late = 1000 + (scn_time_scale > 0 ? (int64_t) (50000 / scn_time_scale) : 0);
+}
+
 long scn_poll_limit = 10000000L;
 int scn_tracing = 1;
 int scn_native = 0;
@@ -448,6 +453,14 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     ctx->cwd[0] = '\0';
   }
   err[0] = '\0';
+  if (scn_native && sc->native_skip != NULL) {
+    res->skipped = 1;
+    res->trace = strdup("");
+    s_ctx = NULL;
+    if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
+    free_ctx(ctx);
+    return;
+  }
   if (make_world(ctx, seed, err, sizeof(err)) != 0) {
     char msg[600];
     snprintf(msg, sizeof(msg), "%s: %s", sc->path, err);
@@ -496,6 +509,8 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   res->passed = err[0] == '\0';
   res->over_bound = w_limit_hit(ctx) != SIM_LIMIT_NONE;
   res->expectations = ctx->expectations;
+  res->loosened = ctx->loosened;
+  res->delay_us = w_knobs(ctx)->delay_us;
   res->end_us = w_now(ctx);
   if (!res->passed) res->message = failure(ctx, lineno, err);
   res->trace = w_trace_take(ctx);
