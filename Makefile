@@ -129,7 +129,7 @@ REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
                $(addprefix $(BUILD)/fuzz-replay-asan/,$(FUZZ_TARGETS))
 
 .PHONY: all test check-core bench clean deps deps-build scenarios determinism test-browser \
-        coverage coverage-diff
+        coverage coverage-diff faithfulness
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS) \
      $(COMPAT_BINS)
 
@@ -169,6 +169,14 @@ $(BUILD)/mgsim-asan: $(BUILD)/obj-asan/mgsim.o $(SIMLIB_obj-asan) $(LIB_obj-asan
 scenarios: deps-build
 	@$(MAKE) --no-print-directory $(BUILD)/mgsim
 	@$(BUILD)/mgsim run scenarios
+
+# Every scenario natively as well as simulated, compared (README: "How
+# faithful is the simulation"), then again under ASan+UBSan.
+faithfulness: deps-build
+	@$(MAKE) --no-print-directory $(BUILD)/mgsim $(BUILD)/mgsim-asan
+	@$(BUILD)/mgsim compare scenarios
+	@echo "under ASan+UBSan:"
+	@$(BUILD)/mgsim-asan compare scenarios | grep -v '^agree '
 
 $(BUILD)/examples/%: examples/%.c $(LIB_obj)
 	@mkdir -p $(@D)

@@ -50,6 +50,27 @@ for o in --seed --repeat --trace; do
   expect 2 "mgsim: $o needs a value" "$mgsim" run "$ok" "$o"
 done
 expect 2 "unknown option '--bogus'" "$mgsim" run --bogus "$ok"
+for v in -1 1001 '' x 1e9 nan; do
+  expect 2 "--time-scale wants a number 0..1000, not '$v'" "$mgsim" run --native --time-scale "$v" "$ok"
+done
+expect 2 "mgsim: --time-scale needs a value" "$mgsim" run "$ok" --time-scale
+for o in --native "--repeat 2" "--trace $tmp/t.txt"; do
+  # shellcheck disable=SC2086
+  expect 2 "compare runs both ways once" "$mgsim" compare $o "$ok"
+done
+expect 2 "no scenario files given" "$mgsim" compare
+expect 0 "1 passed, 0 failed" "$mgsim" run --native "$ok"
+expect 0 "1 passed, 0 failed" "$mgsim" run --native --time-scale 2 "$ok"
+expect 0 "1 agree, 0 differ, 0 skipped" "$mgsim" compare "$ok"
+printf 'native skip "a reason of its own"\n' >"$tmp/skip.scn"
+cat "$ok" >>"$tmp/skip.scn"
+expect 0 "skip $tmp/skip.scn: a reason of its own" "$mgsim" run --native "$tmp/skip.scn"
+expect 0 "0 agree, 0 differ, 1 skipped" "$mgsim" compare "$tmp/skip.scn"
+expect 0 "1 passed, 0 failed" "$mgsim" run "$tmp/skip.scn"
+# A native run that fails says so, and compare calls it a difference.
+sed 's/expect peer c got "hi"/expect peer c got "ho"/' "$ok" >"$tmp/wrong.scn"
+expect 1 "differ $tmp/wrong.scn: the simulated run fails" "$mgsim" compare "$tmp/wrong.scn"
+expect 1 "0 passed, 1 failed" "$mgsim" run --native "$tmp/wrong.scn"
 expect 2 "unknown command 'walk'" "$mgsim" walk "$ok"
 expect 2 "no scenario files given" "$mgsim" run
 

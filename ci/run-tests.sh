@@ -85,6 +85,30 @@ run_counted() { # NAME COMMAND...
 # ASan+UBSan; each scenario counts as one test.
 run_counted "scenarios, each run twice with identical traces" \
   "$build/mgsim-asan" run --repeat 2 scenarios
+# Every scenario natively too (mgsim compare): agreeing counts as passed,
+# differing as failed; the skipped ones and their reasons are printed.
+run_compare() { # NAME COMMAND...
+  local name=$1 summary agree differ rc
+  shift
+  "$@" >"$log" 2>&1
+  rc=$?
+  summary=$(grep -E '^[0-9]+ agree, [0-9]+ differ, [0-9]+ skipped' "$log" | tail -1)
+  agree=$(echo "$summary" | awk '{print $1 + 0}')
+  differ=$(echo "$summary" | awk '{print $3 + 0}')
+  [ -z "$summary" ] && differ=1
+  [ "$rc" -ne 0 ] && [ "$differ" -eq 0 ] && differ=1
+  passed=$((passed + agree))
+  failed=$((failed + differ))
+  if [ "$differ" -ne 0 ]; then
+    echo "FAIL $name ($summary)"
+    grep -vE '^(agree|skip) ' "$log" | sed 's/^/    /' | tail -60
+  else
+    echo "ok   $name ($summary)"
+  fi
+  grep -E '^skipped \(' "$log" | sed 's/^/    /'
+}
+run_compare "scenarios natively (real sockets) against the simulation" \
+  "$build/mgsim-asan" compare scenarios
 run_counted "real clients: curl, node ws, wrk" bash ci/check-real-clients.sh "$build"
 run_counted "Mongoose 6 style programs (tests/compat) against real clients" \
   bash ci/check-compat.sh "$build"
