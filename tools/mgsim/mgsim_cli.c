@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "native.h"
 #include "scn_internal.h"
 
 static const char s_usage[] =
@@ -461,7 +462,17 @@ static int compare_files(const struct list *files, uint64_t seed, int has_seed, 
   struct reason reasons[64];
   struct scn **kept = (struct scn **) calloc(files->n + 1, sizeof(*kept));
   size_t f, nkept = 0;
+  char no_native[400];
   if (kept == NULL) return 2;
+  /* Where the system allows no network namespace (a container without the
+   * privilege, say), nothing can run natively: each scenario says so. */
+  no_native[0] = '\0';
+  {
+    char why[300];
+    if (native_isolate(why, sizeof(why)) != 0) {
+      snprintf(no_native, sizeof(no_native), "native runs need a network namespace: %s", why);
+    }
+  }
   for (f = 0; f < files->n; f++) {
     char err[1024];
     struct scn *sc = scn_load(files->items[f], err, sizeof(err));
@@ -474,10 +485,11 @@ static int compare_files(const struct list *files, uint64_t seed, int has_seed, 
       malformed++;
       continue;
     }
-    if (sc->native_skip != NULL) {
-      printf("skip   %s: %s\n", files->items[f], sc->native_skip);
+    if (sc->native_skip != NULL || no_native[0] != '\0') {
+      const char *why = sc->native_skip != NULL ? sc->native_skip : no_native;
+      printf("skip   %s: %s\n", files->items[f], why);
       skipped++;
-      count_reason(reasons, &nreasons, 64, sc->native_skip);
+      count_reason(reasons, &nreasons, 64, why);
       kept[nkept++] = sc; /* the reason's text lives on */
       continue;
     }
