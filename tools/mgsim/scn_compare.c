@@ -23,7 +23,7 @@ struct item {
   int64_t t;
   const char *who; /* into the trace */
   size_t who_len;
-  char text[160];
+  char text[512];  /* a trace line is shorter */
   size_t line;     /* the trace line it ends on */
   const char *kind; /* a byte-run kind (run_kind), or NULL */
   long long bytes;
@@ -79,8 +79,13 @@ static void normalize(const char *trace, struct items *out) {
     const char *who, *text, *kind;
     memset(&x, 0, sizeof(x));
     t = strtoll(p, &after, 10);
-    while (after < end && *after == ' ') after++;
-    if (after != p && after < end) {
+    /* A line with no time, or a time no run reaches, is not a trace line. */
+    if (after != p && t >= 0 && t <= (long long) SCN_MAX_US) {
+      while (after < end && *after == ' ') after++;
+    } else {
+      after = (char *) end;
+    }
+    if (after < end) {
       who = after;
       for (text = who; text < end && *text != ' '; text++) {
       }
@@ -108,7 +113,14 @@ static void normalize(const char *trace, struct items *out) {
   }
 }
 
-/* Lines around line number `at` of trace, indented, into out. */
+static size_t count_lines(const char *trace) {
+  size_t n = 0;
+  for (; *trace != '\0'; trace++) n += *trace == '\n';
+  return n;
+}
+
+/* Lines around line number `at` of trace, indented, into out ("  > " marks
+ * that line; past the end, the trace's last lines show, unmarked). */
 static void context(const char *trace, size_t at, struct mbuf *out) {
   const char *p = trace;
   size_t line = 0, from = at > 6 ? at - 6 : 0;
@@ -160,7 +172,7 @@ int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t 
                        struct mbuf *report) {
   struct items a = {NULL, 0, 0}, b = {NULL, 0, 0};
   const struct item *x = NULL, *y = NULL;
-  char why[400];
+  char why[1200];
   size_t i = 0, j = 0;
   normalize(sim, &a);
   normalize(nat, &b);
@@ -182,12 +194,12 @@ int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t 
     }
     if (x == NULL || y == NULL || strcmp(x->text, y->text) != 0) {
       const struct item *who = x != NULL ? x : y;
-      snprintf(why, sizeof(why), "%.*s: the simulation has \"%s\", the native run \"%s\"",
-               (int) who->who_len, who->who, x != NULL ? x->text : "(nothing more)",
+      snprintf(why, sizeof(why), "%.*s: the simulation has \"%.500s\", the native run \"%.500s\"",
+               (int) (who->who_len < 64 ? who->who_len : 64), who->who, x != NULL ? x->text : "(nothing more)",
                y != NULL ? y->text : "(nothing more)");
     } else if (y->t < x->t - early || y->t > x->t + late) {
-      snprintf(why, sizeof(why), "%.*s \"%s\": at %lld us simulated, %lld us native",
-               (int) x->who_len, x->who, x->text, (long long) x->t, (long long) y->t);
+      snprintf(why, sizeof(why), "%.*s \"%.500s\": at %lld us simulated, %lld us native",
+               (int) (x->who_len < 64 ? x->who_len : 64), x->who, x->text, (long long) x->t, (long long) y->t);
     }
     i++;
     j++;
@@ -196,9 +208,9 @@ int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t 
     mbuf_append(report, "  ", 2);
     mbuf_append(report, why, strlen(why));
     mbuf_append(report, "\n  simulated trace:\n", 20);
-    context(sim, x != NULL ? x->line : (y != NULL ? y->line : 0), report);
+    context(sim, x != NULL ? x->line : count_lines(sim), report);
     mbuf_append(report, "  native trace:\n", 16);
-    context(nat, y != NULL ? y->line : (x != NULL ? x->line : 0), report);
+    context(nat, y != NULL ? y->line : count_lines(nat), report);
   }
   free(a.v);
   free(b.v);
