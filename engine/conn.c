@@ -131,7 +131,7 @@ static void sent(struct mg_connection *nc, size_t n) {
                           MG_EV_SEND);
   }
   mbuf_remove(&nc->send_mbuf, n);
-  nc->last_io_time = (time_t) mg_time();
+  nc->last_io_time = (time_t) mg_mgr_now(nc->mgr);
   mg_call(nc, NULL, MG_EV_SEND, &num);
 }
 

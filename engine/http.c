@@ -55,7 +55,7 @@ static struct http_pd *new_pd(struct mg_connection *nc) {
   if (pd == NULL) return NULL;
   apply_default_limits(&pd->lim);
   pd->ws_msg_op = -1;
-  pd->last_io = mg_time();
+  pd->last_io = mg_mgr_now(nc->mgr);
   pd->is_client = nc->outbound;
   nc->proto_data = pd;
   nc->proto_data_destructor = pd_free;
@@ -137,7 +137,7 @@ static void call_user(struct mg_connection *nc, struct http_pd *pd, int ev,
 static void start_linger(struct mg_connection *nc, struct http_pd *pd) {
   pd->state = HS_DISCARD;
   mbuf_clear(&nc->recv_mbuf);
-  if (pd->linger_since == 0) pd->linger_since = mg_time();
+  if (pd->linger_since == 0) pd->linger_since = mg_mgr_now(nc->mgr);
 }
 
 /* A close the server side asked for through the flag, in the engine (a
@@ -174,7 +174,7 @@ static void fail(struct mg_connection *nc, struct http_pd *pd, int status,
     char date[40];
     int n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
                      mg_http_status_text(status), reason);
-    mg_http_date(date, sizeof(date), mg_time());
+    mg_http_date(date, sizeof(date), mg_mgr_now(nc->mgr));
     mg_printf(nc,
               "HTTP/1.1 %d %s\r\nDate: %s\r\n%sContent-Type: text/plain\r\n"
               "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
@@ -467,7 +467,7 @@ static void process(struct mg_connection *nc, struct http_pd *pd) {
       return;
     }
     if (pd->head.header_len == 0) {
-      if (pd->head_started == 0) pd->head_started = mg_time();
+      if (pd->head_started == 0) pd->head_started = mg_mgr_now(nc->mgr);
       if (rb->len >= nc->recv_mbuf_limit) fail(nc, pd, 431, "head too large");
       return;
     }
@@ -627,12 +627,12 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
   switch (ev) {
     case MG_EV_RECV:
-      pd->last_io = mg_time();
+      pd->last_io = mg_mgr_now(nc->mgr);
       call_user(nc, pd, ev, ev_data);
       process(nc, pd);
       break;
     case MG_EV_SEND:
-      pd->last_io = mg_time();
+      pd->last_io = mg_mgr_now(nc->mgr);
       call_user(nc, pd, ev, ev_data);
       if (pd->stream != NULL && pd->stream_more != NULL && !pd->stream_more(nc)) {
         mg_http_reply_done(nc);
@@ -661,7 +661,7 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
   if (ev != MG_EV_CLOSE && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
     linger_instead(nc, pd);
-    check_timeouts(nc, pd, mg_time());
+    check_timeouts(nc, pd, mg_mgr_now(nc->mgr));
   }
 }
 

@@ -174,7 +174,7 @@ static const char *connection_header(struct mg_connection *nc) {
 /* The status line, Date, Server and Connection lines, into b. */
 static void response_line(struct mg_hb *b, int status_code) {
   char date[40];
-  mg_http_date(date, sizeof(date), mg_time());
+  mg_http_date(date, sizeof(date), mg_mgr_now(b->nc->mgr));
   mark_replied(b->nc);
   mg_hb_put(b, "HTTP/1.1 ", 9);
   mg_hb_int(b, status_code);

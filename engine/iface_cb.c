@@ -32,7 +32,7 @@ void mg_if_connect_cb(struct mg_connection *nc, int err) {
   if (!(nc->engine_flags & MG_F_CONNECTING)) return;
   mg_conn_set_eflags(nc, 0, MG_F_CONNECTING);
   nc->err = err;
-  if (err == 0) nc->last_io_time = (time_t) mg_time();
+  if (err == 0) nc->last_io_time = (time_t) mg_mgr_now(nc->mgr);
   mg_call(nc, NULL, MG_EV_CONNECT, &err);
   if (err != 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
 }
@@ -52,7 +52,7 @@ static void received(struct mg_connection *nc, const void *buf, size_t len) {
     return;
   }
   nc->recv_reported = nc->recv_mbuf.len;
-  nc->last_io_time = (time_t) mg_time();
+  nc->last_io_time = (time_t) mg_mgr_now(nc->mgr);
   if (nc->mgr->hexdump_file != NULL) {
     mg_hexdump_connection(nc, nc->mgr->hexdump_file,
                           nc->recv_mbuf.buf + nc->recv_mbuf.len - len, num,

@@ -40,6 +40,11 @@ unsigned long mg_mgr_epoch(void);
 
 /* Timers (timer.c). */
 double mg_timers_next_due(struct mg_mgr *mgr);
+/* The clock for the engine's own time stamps: read once after a poll's
+ * wait, then the same for every event of that poll (a read costs more than
+ * the rest of a small request's bookkeeping). Outside mg_mgr_poll, and for
+ * handlers (mg_time), the clock is read each time. */
+double mg_mgr_now(struct mg_mgr *mgr);
 void mg_timers_fire(struct mg_mgr *mgr, double now);
 
 /* Connect path after the address is known (conn.c). */

@@ -38,6 +38,15 @@ double mg_time(void) {
   return mg_default_iface_vtable->now(NULL);
 }
 
+double mg_mgr_now(struct mg_mgr *mgr) {
+  if (mgr == NULL || mgr->now_state == 0) return mg_time();
+  if (mgr->now_state == 1) {
+    mgr->now = mg_time();
+    mgr->now_state = 2;
+  }
+  return mgr->now;
+}
+
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data) {
   if (handler == NULL) {
@@ -199,17 +208,21 @@ int mg_mgr_poll(struct mg_mgr *mgr, int milli) {
 
   flush_all(mgr);
   now = mg_time();
-  /* Secondary ifaces are only peeked at; the main iface does the waiting. */
+  /* Secondary ifaces are only peeked at; the main iface does the waiting.
+   * Whatever an iface reports before it waits, it reports without waiting:
+   * the first time stamp its events ask for is taken after any wait. */
   for (i = mgr->num_ifaces - 1; i >= 0; i--) {
+    mgr->now_state = 1;
     mgr->ifaces[i]->vtable->poll(mgr->ifaces[i],
                                  i == 0 ? wait_budget(mgr, milli, now) : 0);
   }
-  now = mg_time();
+  now = mg_mgr_now(mgr);
   mg_timers_fire(mgr, now);
   for (nc = mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
     service(nc, now);
   }
+  mgr->now_state = 0;
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) count++;
   return count;
 }

@@ -265,6 +265,8 @@ struct mg_mgr {
   struct mg_connection *tail;
   void *due;      /* scratch array ordering the timers due in one poll */
   size_t due_cap; /* its capacity, in entries */
+  double now;     /* the clock as this poll's events see it (mg_mgr_now) */
+  int now_state;  /* 0: outside a poll; 1: in one, not read yet; 2: now holds */
 };
 
 struct mg_connection {

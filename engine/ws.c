@@ -92,7 +92,7 @@ static void ws_fail_mid_frame(struct mg_connection *nc, struct http_pd *pd, int 
   pd->ws_assembled = pd->ws_raw = pd->ws_seen = 0;
   nc->recv_need = 0;
   if (mid_frame && !pd->is_client && !nc->peer_fin) {
-    if (pd->linger_since == 0) pd->linger_since = mg_time();
+    if (pd->linger_since == 0) pd->linger_since = mg_mgr_now(nc->mgr);
   } else {
     nc->flags |= MG_F_SEND_AND_CLOSE;
   }
