@@ -1,7 +1,8 @@
 /*
  * native_internal.h - what the native world's files share: native_world.c
- * (clock, run loop, connection ids, trace, the iface's hooks), native_peer.c
- * (peers on real sockets) and native_netns.c (the namespace).
+ * (clock, run loop, connection ids, trace, DNS table), native_iface.c (the
+ * socket iface, wrapped and hooked), native_peer.c (peers on real sockets)
+ * and native_netns.c (the namespace).
  */
 #ifndef NATIVE_INTERNAL_H
 #define NATIVE_INTERNAL_H
@@ -112,6 +113,11 @@ struct native {
 };
 
 /* native_world.c */
+/* One run at a time: the iface's wrappers find the world here. */
+extern struct native *native_running;
+/* The iface made or dropped a connection: it gets the next id / loses it. */
+int native_conn_added(struct native *w, struct mg_connection *nc);
+void native_conn_removed(struct native *w, const struct mg_connection *nc, int id);
 int native_set_error(struct native *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void native_addr_str(const union socket_address *sa, char *buf, size_t len);
@@ -120,6 +126,10 @@ int native_parse_addr(const char *str, union socket_address *sa);
  * a path's loss and duplication are its sender's to trace. */
 void native_engine_who(const struct native *w, const union socket_address *addr, char *who,
                        size_t len);
+
+/* native_iface.c */
+/* The engine's connects whose SYN or answer is due now go ahead. */
+void native_release_connects(struct native *w);
 
 /* native_peer.c */
 /* Reads, accepts, flushes and delivers what is due for every peer; returns
