@@ -183,11 +183,33 @@ static void nw_connect_tcp(struct mg_connection *nc, const union socket_address 
   c->fd = -1;
 }
 
+/* Whether one of the engine's own TCP listeners takes connects to `to`. */
+static int engine_listens_at(const struct native *w, const union socket_address *to) {
+  size_t i;
+  for (i = 0; i < w->nconns; i++) {
+    const struct mg_connection *nc = w->conns[i].nc;
+    union socket_address sa;
+    if (nc == NULL || !(nc->engine_flags & MG_F_LISTENING) || (nc->engine_flags & MG_F_UDP)) {
+      continue;
+    }
+    mg_socket_iface_vtable.get_conn_addr((struct mg_connection *) nc, 0, &sa);
+    if (sa.sa.sa_family == AF_INET && to->sa.sa_family == AF_INET &&
+        sa.sin.sin_port == to->sin.sin_port &&
+        (sa.sin.sin_addr.s_addr == to->sin.sin_addr.s_addr ||
+         sa.sin.sin_addr.s_addr == htonl(INADDR_ANY))) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* The SYN leaves now: a socket of the engine's address, connecting. An
  * error is kept for the engine to read (SO_ERROR) when it gets the socket. */
-static int syn(const struct native *w, struct held_connect *c) {
-  int on = 1, fd = socket(c->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+static int syn(struct native *w, struct held_connect *c) {
+  int on = 1, fd;
   socklen_t len = c->to.sa.sa_family == AF_INET6 ? sizeof(c->to.sin6) : sizeof(c->to.sin);
+  if (engine_listens_at(w, &c->to)) return native_relay_open(w, &c->local, &c->to);
+  fd = socket(c->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   if (w->knobs.window > 0) {

@@ -10,7 +10,7 @@
 #include "native.h"
 #include "rng.h"
 
-enum npeer_kind { NP_NEW, NP_TCP, NP_TCP_SERVER, NP_UDP };
+enum npeer_kind { NP_NEW, NP_TCP, NP_TCP_SERVER, NP_UDP, NP_RELAY };
 
 struct native_peer {
   struct native *w;
@@ -20,6 +20,12 @@ struct native_peer {
   struct sim_knobs k;
   union socket_address addr;
   int fd;                     /* -1: none (yet, or any more) */
+  /* NP_RELAY: side 0 is fd (the connecting engine's), side 1 fd2 (the
+   * listening one's); out holds what goes to fd2, out2 what goes to fd. */
+  int fd2;
+  struct mbuf out2;
+  int relay_eof[2];           /* the side read its end (FIN or RST) */
+  int relay_fin[2];           /* a FIN for the side: 1 due, 2 sent */
   enum sim_listen_mode mode;  /* NP_TCP_SERVER */
   int children;
   int connecting, connected, reading, got_fin, got_rst, reset;
@@ -41,7 +47,8 @@ struct native_peer {
  * peer reaches it, delay later (the simulation's model of the path). */
 enum wire_kind {
   W_CONNECT, W_SEND, W_FIN, W_RST, W_DGRAM_OUT, /* peer -> kernel */
-  W_DATA_IN, W_FIN_IN, W_RST_IN, W_DGRAM_IN, W_ACCEPTED /* kernel -> peer */
+  W_DATA_IN, W_FIN_IN, W_RST_IN, W_DGRAM_IN, W_ACCEPTED, /* kernel -> peer */
+  W_RELAY, W_RELAY_FIN, W_RELAY_RST /* a relay's, to its side `to` */
 };
 
 struct wire_item {
@@ -49,7 +56,7 @@ struct wire_item {
   enum wire_kind kind;
   struct native_peer *p;
   union socket_address addr; /* W_CONNECT, W_DGRAM_OUT: where to */
-  int fd;                    /* W_ACCEPTED */
+  int fd;                    /* W_ACCEPTED; W_RELAY*: the side it goes to (1: fd2) */
   char *data;
   size_t len;
   struct wire_item *next;
@@ -102,6 +109,8 @@ struct native {
   struct native_peer *peers, *last_peer;
   int npeers;
   struct wire_item *wire, *wire_tail; /* in time order */
+  int relay_listener;        /* where relays take the engine's connecting side */
+  int nrelays;
   struct mbuf trace;
   int untraced;
   uint64_t activity;
@@ -135,6 +144,12 @@ void native_release_connects(struct native *w);
 /* Reads, accepts, flushes and delivers what is due for every peer; returns
  * whether anything happened. */
 int native_peers_service(struct native *w);
+/* The engine connecting to a listener of its own: the simulation relays
+ * each half of the path with its delay ("link.N"). Opens both halves (the
+ * listening side's connect is made now, its SYN having arrived) and returns
+ * the socket the engine's connecting side gets, or -1. */
+int native_relay_open(struct native *w, const union socket_address *local,
+                      const union socket_address *to);
 /* The UDP peer bound to addr, if any. */
 struct native_peer *native_udp_peer_at(const struct native *w,
                                        const union socket_address *addr);

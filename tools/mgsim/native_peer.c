@@ -101,6 +101,7 @@ struct native_peer *native_peer_new(struct native *w, const char *name) {
   p->k = w->knobs;
   p->reading = 1;
   p->fd = -1;
+  p->fd2 = -1;
   p->filler = -1;
   w->npeers++;
   p->ordinal = w->npeers;
@@ -316,6 +317,125 @@ int native_peer_next_dgram(struct native_peer *p, const char **data, size_t *len
   return 1;
 }
 
+/* ---- relays between two engine connections ------------------------------ */
+
+static int tcp_socket(const union socket_address *local) {
+  int on = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  /* The engine's side and the relay's own socket toward the listener both
+   * carry the engine's address, as the simulation's link does. */
+  if (local != NULL && bind(fd, &local->sa, sizeof(local->sin)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int native_relay_open(struct native *w, const union socket_address *local,
+                      const union socket_address *to) {
+  union socket_address at;
+  socklen_t len = sizeof(at);
+  struct native_peer *p;
+  char name[32];
+  int engine_side, near_side = -1, far_side, tries;
+  if (to->sa.sa_family != AF_INET || local->sa.sa_family != AF_INET) return -1;
+  if (w->relay_listener <= 0) {
+    union socket_address any;
+    native_parse_addr("127.255.255.254:0", &any);
+    w->relay_listener = tcp_socket(&any);
+    if (w->relay_listener < 0 || listen(w->relay_listener, SOMAXCONN) != 0) return -1;
+  }
+  if (getsockname(w->relay_listener, &at.sa, &len) != 0) return -1;
+  if ((engine_side = tcp_socket(local)) < 0) return -1;
+  if (connect(engine_side, &at.sa, sizeof(at.sin)) != 0 && errno != EINPROGRESS) {
+    close(engine_side);
+    return -1;
+  }
+  /* Loopback completes the handshake within connect(), or nearly. */
+  for (tries = 0; tries < 100 && near_side < 0; tries++) {
+    struct pollfd pfd = {w->relay_listener, POLLIN, 0};
+    near_side = accept4(w->relay_listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (near_side < 0) (void) poll(&pfd, 1, 10);
+  }
+  if (near_side < 0 || (far_side = tcp_socket(local)) < 0) {
+    if (near_side >= 0) close(near_side);
+    close(engine_side);
+    return -1;
+  }
+  (void) connect(far_side, &to->sa, sizeof(to->sin));
+  snprintf(name, sizeof(name), "link.%d", ++w->nrelays);
+  if ((p = native_peer_new(w, name)) == NULL) {
+    close(near_side);
+    close(far_side);
+    close(engine_side);
+    return -1;
+  }
+  p->kind = NP_RELAY;
+  p->k.peer_window = 0;
+  p->fd = near_side;
+  p->fd2 = far_side;
+  p->connected = 1;
+  return engine_side;
+}
+
+/* What one side of a relay has read goes to the other side two delays later
+ * (a path through the simulation's link takes one delay each half). */
+static int relay_read(struct native_peer *p, int side, char *buf) {
+  int fd = side ? p->fd2 : p->fd, *eof = &p->relay_eof[side], moved = 0;
+  int64_t at = p->w->now + 2 * p->k.delay_us;
+  struct wire_item *it;
+  while (fd >= 0 && !*eof) {
+    ssize_t n = recv(fd, buf, READ_CHUNK, 0);
+    if (n > 0) {
+      it = wire_put(p->w, p, W_RELAY, at, buf, (size_t) n);
+    } else if (n == 0 || errno == ECONNRESET || errno == EPIPE) {
+      *eof = 1;
+      it = wire_put(p->w, p, n == 0 ? W_RELAY_FIN : W_RELAY_RST, at, NULL, 0);
+    } else {
+      return moved;
+    }
+    it->fd = !side; /* to the other side */
+    moved = 1;
+  }
+  return moved;
+}
+
+static int relay_flush(struct native_peer *p, int side) {
+  int fd = side ? p->fd2 : p->fd, moved = 0;
+  struct mbuf *out = side ? &p->out : &p->out2;
+  while (fd >= 0 && out->len > 0) {
+    ssize_t n = send(fd, out->buf, out->len, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    mbuf_remove(out, (size_t) n);
+    moved = 1;
+  }
+  if (fd >= 0 && out->len == 0 && p->relay_fin[side] == 1) {
+    (void) shutdown(fd, SHUT_WR);
+    p->relay_fin[side] = 2;
+    moved = 1;
+  }
+  return moved;
+}
+
+static void relay_arrive(struct native_peer *p, const struct wire_item *it) {
+  int side = it->fd;
+  int *fd = side ? &p->fd2 : &p->fd;
+  struct linger lg = {1, 0};
+  if (it->kind == W_RELAY) {
+    if (mbuf_append(side ? &p->out : &p->out2, it->data, it->len) != it->len) abort();
+  } else if (it->kind == W_RELAY_FIN) {
+    if (p->relay_fin[side] == 0) p->relay_fin[side] = 1;
+  } else if (*fd >= 0) { /* the reset passes on */
+    (void) setsockopt(*fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(*fd);
+    *fd = -1;
+    return;
+  }
+  relay_flush(p, side);
+}
+
 /* ---- serving the peers --------------------------------------------------- */
 
 static void keep(struct native *w, size_t len) {
@@ -485,6 +605,11 @@ static void arrive(struct native *w, struct wire_item *it) {
       adopt_child(p, it->fd);
       it->fd = -1;
       break;
+    case W_RELAY:
+    case W_RELAY_FIN:
+    case W_RELAY_RST:
+      relay_arrive(p, it);
+      break;
   }
 }
 
@@ -495,7 +620,7 @@ static int deliver_due(struct native *w) {
     w->wire = it->next;
     if (w->wire == NULL) w->wire_tail = NULL;
     arrive(w, it);
-    if (it->fd >= 0) close(it->fd);
+    if (it->kind == W_ACCEPTED && it->fd >= 0) close(it->fd);
     free(it->data);
     free(it);
     moved = 1;
@@ -508,7 +633,7 @@ int native_peers_service(struct native *w) {
   struct native_peer *p;
   int moved = deliver_due(w);
   for (p = w->peers; p != NULL; p = p->next) {
-    if (p->fd < 0) continue;
+    if (p->fd < 0 && p->fd2 < 0) continue;
     switch (p->kind) {
       case NP_TCP_SERVER:
         if (p->mode == SIM_ACCEPT) moved |= accept_children(p);
@@ -522,6 +647,10 @@ int native_peers_service(struct native *w) {
         break;
       case NP_UDP:
         moved |= read_dgrams(p, buf);
+        break;
+      case NP_RELAY:
+        moved |= relay_flush(p, 0) | relay_flush(p, 1);
+        moved |= relay_read(p, 0, buf) | relay_read(p, 1, buf);
         break;
       default:
         break;
@@ -560,16 +689,19 @@ void native_peers_free(struct native *w) {
   while (w->wire != NULL) {
     struct wire_item *it = w->wire;
     w->wire = it->next;
-    if (it->fd >= 0) close(it->fd);
+    if (it->kind == W_ACCEPTED && it->fd >= 0) close(it->fd);
     free(it->data);
     free(it);
   }
+  if (w->relay_listener > 0) close(w->relay_listener);
   while (w->peers != NULL) {
     struct native_peer *p = w->peers;
     w->peers = p->next;
     if (p->fd >= 0) close(p->fd);
+    if (p->fd2 >= 0) close(p->fd2);
     if (p->filler >= 0) close(p->filler);
     mbuf_free(&p->out);
+    mbuf_free(&p->out2);
     mbuf_free(&p->rx);
     mbuf_free(&p->dgrams);
     mbuf_free(&p->jitters);
