@@ -341,7 +341,7 @@ int native_relay_open(struct native *w, const union socket_address *local,
   char name[32];
   int engine_side, near_side = -1, far_side, tries;
   if (to->sa.sa_family != AF_INET || local->sa.sa_family != AF_INET) return -1;
-  if (w->relay_listener <= 0) {
+  if (w->relay_listener < 0) {
     union socket_address any;
     native_parse_addr("127.255.255.254:0", &any);
     w->relay_listener = tcp_socket(&any);
@@ -693,7 +693,8 @@ void native_peers_free(struct native *w) {
     free(it->data);
     free(it);
   }
-  if (w->relay_listener > 0) close(w->relay_listener);
+  if (w->relay_listener >= 0) close(w->relay_listener);
+  w->relay_listener = -1;
   while (w->peers != NULL) {
     struct native_peer *p = w->peers;
     w->peers = p->next;

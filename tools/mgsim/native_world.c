@@ -67,6 +67,7 @@ struct native *native_new(uint64_t seed, double time_scale) {
   w->knobs.delay_us = 100;
   w->knobs.connect_timeout_us = 20 * 1000000LL;
   w->next_port = 40000;
+  w->relay_listener = -1;
   rng_seed(&w->rng, seed);
   mbuf_init(&w->trace, 0);
   native_running = w;
