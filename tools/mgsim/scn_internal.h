@@ -93,6 +93,9 @@ int scn_exec(struct scn_ctx *ctx, const struct scn_line *ln, int dry,
 /* apps.c: whether nc runs the raw app's handler. */
 int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
+/* shrink.c: mgsim shrink FILE [--seed N] [--out FILE] (argv[1] is "shrink"). */
+int mgsim_shrink(int argc, char **argv);
+
 /* scn_compare.c: 0 when the two traces agree after normalization; else 1,
  * with why and both traces around the first divergence added to report. */
 int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t late,
