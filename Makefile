@@ -34,7 +34,7 @@ ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
 RUNNER   := scn_lex scn_parse scn_print scn_names scn_cmd scn_expect scn_regex scn_run apps mgsim_cli \
-            scn_compare shrink world native_world native_iface native_peer native_netns \
+            scn_compare shrink explore world native_world native_iface native_peer native_netns \
             apps_examples session app_upload
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).

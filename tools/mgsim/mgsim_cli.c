@@ -25,6 +25,9 @@ static const char s_usage[] =
     "                                         natively, and compare the two\n"
     "       mgsim from-fuzz INPUT             a fuzz session input as a scenario\n"
     "       mgsim to-fuzz OUTDIR FILE|DIR...  scenarios as fuzz session inputs\n"
+    "       mgsim explore [--seeds A-B | --time DUR] [--shard K/N] [--out DIR] [--apps LIST]\n"
+    "                                         random scenarios from seeds, with\n"
+    "                                         oracles; failures to DIR/seed-N.scn\n"
     "       mgsim shrink FILE [--seed N] [--out FILE]\n"
     "                                         a failing scenario down to a\n"
     "                                         1-minimal one that fails the same way\n"
@@ -559,6 +562,7 @@ int mgsim_main(int argc, char **argv) {
   if (strcmp(argv[1], "from-fuzz") == 0) return from_fuzz(argc, argv);
   if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
   if (strcmp(argv[1], "shrink") == 0) return mgsim_shrink(argc, argv);
+  if (strcmp(argv[1], "explore") == 0) return mgsim_explore(argc, argv);
   check_only = strcmp(argv[1], "check") == 0;
   compare = strcmp(argv[1], "compare") == 0;
   if (!check_only && !compare && strcmp(argv[1], "run") != 0) {

@@ -95,6 +95,8 @@ int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
 /* shrink.c: mgsim shrink FILE [--seed N] [--out FILE] (argv[1] is "shrink"). */
 int mgsim_shrink(int argc, char **argv);
+/* explore.c: mgsim explore [OPTIONS] (argv[1] is "explore"). */
+int mgsim_explore(int argc, char **argv);
 
 /* scn_compare.c: 0 when the two traces agree after normalization; else 1,
  * with why and both traces around the first divergence added to report. */

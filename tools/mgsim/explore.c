@@ -1,0 +1,461 @@
+/*
+ * explore.c - mgsim explore: random worlds from seeds (swarm testing), each
+ * run with the runner's invariants and oracles of its own apps.
+ *
+ * A seed makes a scenario: some of the built-in apps (echo, ws-echo,
+ * http-static, timer), 1 to 50 peers, and a schedule of connects, sends
+ * (echo bytes, WebSocket handshakes and masked frames cut at random
+ * places, HTTP requests pipelined or apart), FINs, RSTs, pauses in
+ * reading, and a clock jump at the end. Swarm testing (Groce et al., ISSTA
+ * 2012): each seed turns on its own subset of the fault knobs (send-limit,
+ * read-split, peer-window, delay) rather than all of them. The oracles are
+ * expectations the generator writes at the end: an echo peer that neither
+ * reset nor stopped reading for good gets back exactly what it sent; a
+ * ws-echo peer gets the handshake and each frame back; an http-static peer
+ * whose requests are all good gets "200 OK" first. The runner adds its own
+ * (nothing after CLOSE, mbufs in bounds, one CLOSE each). A failing seed is
+ * written out as OUT/seed-N.scn: the scenario as text, the failure on top.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rng.h"
+#include "scn_internal.h"
+
+enum { APP_ECHO, APP_WS, APP_HTTP, APP_TIMER, NAPPS };
+static const char *const s_app_names[NAPPS] = {"echo", "ws-echo", "http-static", "timer"};
+static const char *const s_app_addr[NAPPS] = {"10.0.0.1:7000", "10.0.0.1:7001",
+                                              "10.0.0.1:7002", NULL};
+
+struct gen {
+  struct rng rng;
+  struct mbuf text;
+  int64_t t;           /* the time of the last line written, us */
+  struct mbuf oracle;  /* expectations, written after the schedule */
+};
+
+static void put(struct mbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct mbuf *m, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  if (n > 0) mbuf_append(m, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
+}
+
+static void put_hex(struct mbuf *m, const unsigned char *p, size_t n) {
+  size_t i;
+  put(m, "hex \"");
+  for (i = 0; i < n; i++) put(m, "%02x", p[i]);
+  put(m, "\"");
+}
+
+/* A line of any length at time at (us, absolute; never before the last). */
+static void line_raw(struct gen *g, int64_t at, const char *s, size_t n) {
+  if (at > g->t) g->t = at;
+  put(&g->text, "@%lldus ", (long long) g->t);
+  mbuf_append(&g->text, s, n);
+  put(&g->text, "\n");
+}
+
+static void line(struct gen *g, int64_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void line(struct gen *g, int64_t at, const char *fmt, ...) {
+  char buf[256];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  line_raw(g, at, buf, n > 0 && (size_t) n < sizeof(buf) ? (size_t) n : 0);
+}
+
+/* A send of bytes, as hex. */
+static void send_hex(struct gen *g, int64_t at, int peer, const unsigned char *p, size_t n) {
+  struct mbuf m;
+  mbuf_init(&m, 0);
+  put(&m, "peer p%d send ", peer);
+  put_hex(&m, p, n);
+  line_raw(g, at, m.buf, m.len);
+  mbuf_free(&m);
+}
+
+/* Sends bytes cut at random places, each piece a little later. */
+static int64_t send_cut(struct gen *g, int64_t at, int peer, const unsigned char *p, size_t n) {
+  size_t off = 0;
+  while (off < n) {
+    size_t piece = rng_chance(&g->rng, 0.5) ? n - off : 1 + rng_below(&g->rng, n - off);
+    send_hex(g, at, peer, p + off, piece);
+    off += piece;
+    at += (int64_t) rng_below(&g->rng, 400);
+  }
+  return at;
+}
+
+static void random_bytes(struct gen *g, unsigned char *p, size_t n, int text) {
+  size_t i;
+  rng_bytes(&g->rng, p, n);
+  if (text) {
+    for (i = 0; i < n; i++) p[i] = (unsigned char) (' ' + p[i] % 95);
+  }
+}
+
+/* One peer's schedule against one app, and the oracle for it. */
+static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
+  unsigned char buf[2048];
+  struct mbuf sent, want;
+  int64_t at = start;
+  int resets = rng_chance(&g->rng, 0.1), pauses = rng_chance(&g->rng, 0.2);
+  int fins = !resets && rng_chance(&g->rng, 0.2), good = 1, k, nsends;
+  mbuf_init(&sent, 0);
+  mbuf_init(&want, 0);
+  line(g, at, "peer p%d connect %s", peer, s_app_addr[app]);
+  at += 100 + (int64_t) rng_below(&g->rng, 1000);
+  if (pauses) line(g, at, "peer p%d stop-reading", peer);
+  if (app == APP_ECHO) {
+    nsends = 1 + (int) rng_below(&g->rng, 5);
+    for (k = 0; k < nsends; k++) {
+      size_t n = 1 + rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(buf) : 64);
+      random_bytes(g, buf, n, rng_chance(&g->rng, 0.5));
+      send_hex(g, at, peer, buf, n);
+      mbuf_append(&want, buf, n);
+      at += (int64_t) rng_below(&g->rng, 2000);
+    }
+  } else if (app == APP_WS) {
+    static const char hs[] =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    at = send_cut(g, at, peer, (const unsigned char *) hs, sizeof(hs) - 1);
+    nsends = (int) rng_below(&g->rng, 4);
+    for (k = 0; k < nsends; k++) {
+      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 600 : 100), i, h = 0;
+      int text = rng_chance(&g->rng, 0.5);
+      unsigned char frame[700], mask[4], payload[600];
+      random_bytes(g, payload, n, text);
+      rng_bytes(&g->rng, mask, 4);
+      frame[h++] = (unsigned char) (0x80 | (text ? 1 : 2));
+      if (n < 126) {
+        frame[h++] = (unsigned char) (0x80 | n);
+      } else {
+        frame[h++] = 0x80 | 126;
+        frame[h++] = (unsigned char) (n >> 8);
+        frame[h++] = (unsigned char) n;
+      }
+      memcpy(frame + h, mask, 4);
+      h += 4;
+      for (i = 0; i < n; i++) frame[h + i] = payload[i] ^ mask[i % 4];
+      at = send_cut(g, at, peer, frame, h + n);
+      /* The echo: the same opcode, unmasked. */
+      buf[0] = (unsigned char) (0x80 | (text ? 1 : 2));
+      if (n < 126) {
+        buf[1] = (unsigned char) n;
+        mbuf_append(&want, buf, 2);
+      } else {
+        buf[1] = 126;
+        buf[2] = (unsigned char) (n >> 8);
+        buf[3] = (unsigned char) n;
+        mbuf_append(&want, buf, 4);
+      }
+      mbuf_append(&want, payload, n);
+    }
+  } else if (app == APP_HTTP) {
+    static const char *const paths[] = {"/hello.txt", "/sub/index.html", "/sub/", "/"};
+    nsends = 1 + (int) rng_below(&g->rng, 3);
+    for (k = 0; k < nsends; k++) {
+      char req[300];
+      int n;
+      if (rng_chance(&g->rng, 0.15)) {
+        n = snprintf(req, sizeof(req), "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
+        good = 0;
+      } else {
+        n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+                     paths[rng_below(&g->rng, 4)]);
+      }
+      at = send_cut(g, at, peer, (const unsigned char *) req, (size_t) n);
+    }
+  }
+  if (pauses) {
+    at += (int64_t) rng_below(&g->rng, 5000);
+    if (rng_chance(&g->rng, 0.8)) {
+      line(g, at, "peer p%d resume-reading", peer);
+      pauses = 0;
+    }
+  }
+  at += (int64_t) rng_below(&g->rng, 3000);
+  if (resets) line(g, at, "peer p%d reset", peer);
+  if (fins) line(g, at, "peer p%d close", peer);
+  /* The oracles, unless the peer made them moot. */
+  if (!resets && !pauses) {
+    if (app == APP_ECHO && want.len > 0) {
+      put(&g->oracle, "expect peer p%d got ", peer);
+      put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
+      put(&g->oracle, "\nexpect peer p%d got-nothing\n", peer);
+      if (fins) put(&g->oracle, "expect peer p%d fin\n", peer);
+    } else if (app == APP_WS) {
+      put(&g->oracle,
+          "expect peer p%d got-match \"^HTTP/1\\\\.1 101 [^\\r]*\\r\\n([^\\r]+\\r\\n)*\\r\\n\"\n",
+          peer);
+      if (want.len > 0) {
+        put(&g->oracle, "expect peer p%d got ", peer);
+        put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
+        put(&g->oracle, "\n");
+      }
+    } else if (app == APP_HTTP && good) {
+      put(&g->oracle, "expect peer p%d got-match \"^HTTP/1\\\\.1 200 OK\\r\\n\"\n", peer);
+    }
+  }
+  mbuf_free(&sent);
+  mbuf_free(&want);
+}
+
+/* The scenario of one seed (heap, NUL-terminated). */
+static char *generate(uint64_t seed, unsigned apps_allowed) {
+  struct gen g;
+  int apps[NAPPS], napps = 0, i, npeers;
+  int64_t end = 0;
+  memset(&g, 0, sizeof(g));
+  rng_seed(&g.rng, seed);
+  mbuf_init(&g.text, 4096);
+  mbuf_init(&g.oracle, 1024);
+  put(&g.text, "seed %llu\n", (unsigned long long) seed);
+  /* The swarm: each knob on or off for the whole seed. */
+  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net send-limit %d\n", 1 + (int) rng_below(&g.rng, 64));
+  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net read-split %d\n", 1 + (int) rng_below(&g.rng, 64));
+  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net peer-window %d\n", 1 + (int) rng_below(&g.rng, 4096));
+  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net delay %dus\n", (int) rng_below(&g.rng, 2000));
+  for (i = 0; i < NAPPS; i++) {
+    if ((apps_allowed & (1u << i)) && rng_chance(&g.rng, 0.6)) apps[napps++] = i;
+  }
+  if (napps == 0) {
+    for (i = 0; i < NAPPS; i++) {
+      if (apps_allowed & (1u << i)) {
+        apps[napps++] = i;
+        break;
+      }
+    }
+  }
+  for (i = 0; i < napps; i++) {
+    switch (apps[i]) {
+      case APP_ECHO: put(&g.text, "app echo tcp://%s\n", s_app_addr[APP_ECHO]); break;
+      case APP_WS: put(&g.text, "app ws-echo tcp://%s\n", s_app_addr[APP_WS]); break;
+      case APP_HTTP: put(&g.text, "app http-static tcp://%s www\n", s_app_addr[APP_HTTP]); break;
+      default:
+        put(&g.text, "app timer %dus %d %d\n", 1 + (int) rng_below(&g.rng, 5000),
+            1 + (int) rng_below(&g.rng, 5), 1 + (int) rng_below(&g.rng, 3));
+        break;
+    }
+  }
+  npeers = rng_chance(&g.rng, 0.1) ? 1 + (int) rng_below(&g.rng, 50) : 1 + (int) rng_below(&g.rng, 6);
+  for (i = 0; i < npeers; i++) {
+    int app = apps[rng_below(&g.rng, (uint64_t) napps)];
+    if (app == APP_TIMER) continue; /* nothing to connect to */
+    peer_schedule(&g, i + 1, app, (int64_t) rng_below(&g.rng, 5000));
+  }
+  /* The schedule is out; after a second, everything has happened. */
+  end = g.t + 1000000;
+  put(&g.text, "@%lldus\n", (long long) end);
+  mbuf_append(&g.text, g.oracle.buf, g.oracle.len);
+  /* And a clock jump past the idle timeouts, for the closes. */
+  if (rng_chance(&g.rng, 0.3)) put(&g.text, "@%lldus\n", (long long) (end + 40000000));
+  mbuf_append(&g.text, "", 1);
+  mbuf_free(&g.oracle);
+  return g.text.buf;
+}
+
+/* The files http-static serves, beside the failures written. */
+static int make_docroot(const char *out) {
+  static const struct {
+    const char *path, *text;
+  } files[] = {{"hello.txt", "hello, world\n"}, {"sub/index.html", "<h1>sub index</h1>\n"}};
+  char path[1200];
+  size_t i;
+  snprintf(path, sizeof(path), "%s/www", out);
+  if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
+  snprintf(path, sizeof(path), "%s/www/sub", out);
+  if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
+  for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    FILE *fp;
+    snprintf(path, sizeof(path), "%s/www/%s", out, files[i].path);
+    if ((fp = fopen(path, "w")) == NULL) return -1;
+    fputs(files[i].text, fp);
+    if (fclose(fp) != 0) return -1;
+  }
+  return 0;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* A failure's kind: its message with the numbers that vary masked. */
+static void kind_of(const char *message, char *out, size_t cap) {
+  const char *p = strstr(message, ": ");
+  size_t o = 0;
+  p = p != NULL ? p + 2 : message;
+  for (; *p != '\0' && *p != '\n' && o + 2 < cap; p++) {
+    if (*p >= '0' && *p <= '9') {
+      if (o == 0 || out[o - 1] != 'N') out[o++] = 'N';
+    } else {
+      out[o++] = *p;
+    }
+  }
+  out[o] = '\0';
+}
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: mgsim explore [--seeds A-B | --time DURATION] [--shard K/N] [--out DIR]\n"
+          "                     [--apps echo,ws-echo,http-static,timer]\n"
+          "       mgsim explore [--apps LIST] --print SEED   (the scenario of one seed)\n");
+  return 2;
+}
+
+int mgsim_explore(int argc, char **argv) {
+  uint64_t first = 1, last = 100, seed, k = 1, shards = 1;
+  double budget = 0, start, last_report;
+  const char *out = "explore-out";
+  unsigned apps = (1u << NAPPS) - 1;
+  long done = 0, failures = 0, nkinds = 0;
+  char kinds[32][200];
+  int i, tty = isatty(1);
+  for (i = 2; i < argc; i++) {
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (v == NULL) return usage();
+    if (strcmp(argv[i], "--seeds") == 0) {
+      char a[32], *dash;
+      snprintf(a, sizeof(a), "%s", v);
+      if ((dash = strchr(a, '-')) == NULL) return usage();
+      *dash = '\0';
+      if (scn_parse_uint(a, UINT64_MAX, &first) != 0 ||
+          scn_parse_uint(dash + 1, UINT64_MAX, &last) != 0 || last < first) {
+        fprintf(stderr, "mgsim: --seeds wants A-B with A <= B, not '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp(argv[i], "--time") == 0) {
+      int64_t us;
+      if (scn_parse_duration(v, &us) != 0 || us <= 0) {
+        fprintf(stderr, "mgsim: --time wants a duration (e.g. 10s, 2m is 120s), not '%s'\n", v);
+        return 2;
+      }
+      budget = (double) us / 1e6;
+      last = UINT64_MAX;
+    } else if (strcmp(argv[i], "--shard") == 0) {
+      if (sscanf(v, "%llu/%llu", (unsigned long long *) &k, (unsigned long long *) &shards) != 2 ||
+          shards == 0 || k == 0 || k > shards) {
+        fprintf(stderr, "mgsim: --shard wants K/N with 1 <= K <= N, not '%s'\n", v);
+        return 2;
+      }
+    } else if (strcmp(argv[i], "--out") == 0) {
+      out = v;
+    } else if (strcmp(argv[i], "--print") == 0) {
+      char *text;
+      if (scn_parse_uint(v, UINT64_MAX, &seed) != 0) return usage();
+      if ((text = generate(seed, apps)) == NULL) return 2;
+      fputs(text, stdout);
+      free(text);
+      return 0;
+    } else if (strcmp(argv[i], "--apps") == 0) {
+      char list[200], *tok, *save = NULL;
+      int a;
+      apps = 0;
+      snprintf(list, sizeof(list), "%s", v);
+      for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        for (a = 0; a < NAPPS && strcmp(tok, s_app_names[a]) != 0; a++) {
+        }
+        if (a == NAPPS) {
+          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer)\n", tok);
+          return 2;
+        }
+        apps |= 1u << a;
+      }
+      if (apps == 0) return usage();
+    } else {
+      return usage();
+    }
+    i++;
+  }
+  if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "mgsim: cannot make %s: %s\n", out, strerror(errno));
+    return 2;
+  }
+  if (make_docroot(out) != 0) {
+    fprintf(stderr, "mgsim: cannot write %s/www: %s\n", out, strerror(errno));
+    return 2;
+  }
+  start = last_report = now_s();
+  for (seed = first; seed <= last; seed++) {
+    char path[1200], err[1024], *text;
+    struct scn *sc;
+    struct scn_result res;
+    double t = now_s();
+    if (budget > 0 && t - start >= budget) break;
+    if ((seed - 1) % shards != k - 1) {
+      if (seed == UINT64_MAX) break;
+      continue;
+    }
+    text = generate(seed, apps);
+    snprintf(path, sizeof(path), "%s/seed-%llu.scn", out, (unsigned long long) seed);
+    sc = text != NULL ? scn_parse(text, strlen(text), path, err, sizeof(err)) : NULL;
+    if (sc == NULL) {
+      fprintf(stderr, "mgsim: seed %llu made a scenario that does not parse: %s\n",
+              (unsigned long long) seed, text != NULL ? err : "out of memory");
+      free(text);
+      return 2;
+    }
+    scn_run(sc, seed, &res);
+    done++;
+    if (!res.passed) {
+      char kind[200];
+      FILE *fp;
+      int j;
+      failures++;
+      kind_of(res.message != NULL ? res.message : "out of memory", kind, sizeof(kind));
+      for (j = 0; j < nkinds && strcmp(kinds[j], kind) != 0; j++) {
+      }
+      if (j == nkinds && nkinds < 32) snprintf(kinds[nkinds++], sizeof(kinds[0]), "%s", kind);
+      if ((fp = fopen(path, "w")) != NULL) {
+        const char *m = res.message != NULL ? res.message : "out of memory\n";
+        fputs("# mgsim explore: this seed fails:\n# ", fp);
+        for (; *m != '\0'; m++) {
+          fputc(*m, fp);
+          if (*m == '\n' && m[1] != '\0') fputs("# ", fp);
+        }
+        fputs(text, fp);
+        if (fclose(fp) != 0) fp = NULL;
+      }
+      printf("%sFAIL seed %llu: %s (%s)\n", tty ? "\r" : "", (unsigned long long) seed, kind,
+             fp != NULL ? path : "could not be written");
+    }
+    scn_result_free(&res);
+    scn_free(sc);
+    free(text);
+    t = now_s();
+    if (tty && t - last_report >= 0.2) {
+      printf("\r%ld seeds, %.0f/s, %ld failures, %.1f s", done, (double) done / (t - start),
+             failures, t - start);
+      fflush(stdout);
+      last_report = t;
+    } else if (!tty && t - last_report >= 10) {
+      printf("%ld seeds, %.0f/s, %ld failures, %.1f s\n", done, (double) done / (t - start),
+             failures, t - start);
+      fflush(stdout);
+      last_report = t;
+    }
+    if (seed == UINT64_MAX) break;
+  }
+  printf("%s%ld seeds in %.1f s (%.0f/s), %ld failures, %ld kinds\n", tty ? "\r" : "", done,
+         now_s() - start, (double) done / (now_s() - start > 0 ? now_s() - start : 1), failures,
+         nkinds);
+  for (i = 0; i < nkinds; i++) printf("  %s\n", kinds[i]);
+  return failures > 0 ? 1 : 0;
+}
