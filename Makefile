@@ -131,7 +131,7 @@ REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
 .PHONY: all test check-core bench clean deps deps-build scenarios determinism test-browser \
         coverage coverage-diff faithfulness
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS) \
-     $(COMPAT_BINS)
+     $(COMPAT_BINS) $(BUILD)/mgsim-planted
 
 $(addprefix $(BUILD)/obj-fuzz/,$(addsuffix .o,$(SIM) $(RUNNER))): \
     FLAGS_obj-fuzz = $(FUZZ_SAN) $(FUZZ_HARNESS_COV)
@@ -164,6 +164,9 @@ $(BUILD)/mgsim: $(BUILD)/obj/mgsim.o $(SIMLIB_obj) $(LIB_obj)
 	$(CC) $(OPT) $^ $(LDLIBS) -o $@
 $(BUILD)/mgsim-asan: $(BUILD)/obj-asan/mgsim.o $(SIMLIB_obj-asan) $(LIB_obj-asan)
 	$(CC) $(SAN) $^ $(LDLIBS) -o $@
+# mgsim with apps that have bugs planted, for ci/check-explore.sh.
+$(BUILD)/mgsim-planted: tests/planted_apps.c $(SIMLIB_obj) $(LIB_obj)
+	$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LDLIBS) -o $@
 
 # The main job: every scenario, one line each and a summary.
 scenarios: deps-build
@@ -284,9 +287,10 @@ $(BUILD)/bench/send_path_bench: bench/send_path_bench.c $(SIMLIB_obj) $(LIB_obj)
 	$(CC) $(CFLAGS_BASE) $(OPT) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/bench/send_path_bench $(BUILD)/mgsim \
-       fuzz afl afl-cmplog
+       $(BUILD)/mgsim-asan $(BUILD)/mgsim-planted fuzz afl afl-cmplog
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
+	@bash bench/run_explore_bench.sh $(BUILD)
 	@$(BUILD)/bench/send_path_bench
 	@bash bench/run_http_bench.sh $(BUILD)
 	@bash bench/run_fuzz_bench.sh $(BUILD)

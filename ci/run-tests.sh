@@ -123,6 +123,7 @@ run_check "malformed scenarios rejected" bash ci/check-bad-scenarios.sh "$build/
 run_check "runaway scenarios stop at mgsim's bounds" bash ci/check-limits.sh "$build"
 run_check "mgsim command line under hostile input" bash ci/check-mgsim-cli.sh "$build/mgsim-asan"
 run_check "mgsim shrink: failures down to 1-minimal scenarios" bash ci/check-shrink.sh "$build/mgsim-asan"
+run_check "mgsim explore finds and shrinks planted bugs; real apps hold" bash ci/check-explore.sh "$build"
 run_check "core purity (nm)" bash ci/check-core.sh "$@"
 run_check "examples (timer, echo_server epoll+poll; clients and bind under hostile peers)" bash ci/check-examples.sh "$build"
 run_check "determinism (gcc/clang x -O0/-O2 trace hashes)" bash ci/determinism.sh

@@ -2,9 +2,11 @@
  * shrink.c - mgsim shrink: a failing scenario down to a 1-minimal one that
  * fails the same way.
  *
- * Delta debugging (Zeller's ddmin) over the scenario's lines, then over the
- * bytes of each quoted string and the counts of `repeat` and `pattern`, then
- * over the times of the lines (each as early as it can be). A candidate is
+ * Delta debugging (Zeller's ddmin) over the scenario's lines (a peer's
+ * consecutive sends joined where that keeps the failure), then over the
+ * bytes of each string and the counts of `repeat` and `pattern` in what the
+ * lines do (not in the expectations: they are the oracle), then over the
+ * times of the lines (each as early as it can be). A candidate is
  * printed as scenario text and parsed back, so that what it keeps is what
  * `mgsim run` would run; it counts when it fails the same way: the same
  * failure message once numbers are masked (connection ids and byte counts
@@ -265,6 +267,64 @@ static int shrink_count(struct shrinker *sh, struct sline *v, int n, int li, int
   return (int) (before - c);
 }
 
+/* "peer P send DATA" where DATA is one string (quoted or hex): the token
+ * index of that string, or -1. */
+static int send_string(const struct sline *l) {
+  if (l->ntoks == 4 && is_word(&l->toks[0], "peer") && is_word(&l->toks[2], "send") &&
+      l->toks[3].type == T_STR) {
+    return 3;
+  }
+  if (l->ntoks == 5 && is_word(&l->toks[0], "peer") && is_word(&l->toks[2], "send") &&
+      is_word(&l->toks[3], "hex") && l->toks[4].type == T_STR) {
+    return 4;
+  }
+  return -1;
+}
+
+/* Joins a peer's consecutive sends of one kind into one line, at the first
+ * one's time, while the failure stays: a generator's many small sends
+ * become the few a reader follows. Returns the lines kept. */
+static int merge_sends(struct shrinker *sh, struct sline **pv, int n) {
+  int i = 0, merged = 0;
+  while (i + 1 < n) {
+    struct sline *v = *pv, *a = &v[i], *b = &v[i + 1];
+    int ta = send_string(a), tb = send_string(b);
+    struct sline *c;
+    char *s;
+    size_t la, lb;
+    if (ta < 0 || ta != tb || strcmp(a->toks[1].s, b->toks[1].s) != 0) {
+      i++;
+      continue;
+    }
+    c = copy_lines(v, n);
+    la = c[i].toks[ta].len;
+    lb = c[i + 1].toks[tb].len;
+    if ((s = (char *) malloc(la + lb + 1)) == NULL) abort();
+    memcpy(s, c[i].toks[ta].s, la);
+    memcpy(s + la, c[i + 1].toks[tb].s, lb + 1);
+    free(c[i].toks[ta].s);
+    c[i].toks[ta].s = s;
+    c[i].toks[ta].len = la + lb;
+    /* drop line i + 1 */
+    {
+      int k;
+      for (k = 0; k < c[i + 1].ntoks; k++) free(c[i + 1].toks[k].s);
+      free(c[i + 1].toks);
+      memmove(&c[i + 1], &c[i + 2], (size_t) (n - i - 2) * sizeof(*c));
+    }
+    if (fails_same(sh, c, n - 1)) {
+      free_lines(*pv, n);
+      *pv = c;
+      n--;
+      merged++;
+    } else {
+      free_lines(c, n - 1);
+      i++;
+    }
+  }
+  return n;
+}
+
 /* Each line as early as it can be (its predecessor's time, else halfway). */
 static int shrink_times(struct shrinker *sh, struct sline *v, int n) {
   int i, moved = 0;
@@ -385,8 +445,15 @@ int mgsim_shrink(int argc, char **argv) {
     return 1;
   }
   n = shrink_lines(&sh, &v, lines0);
+  {
+    int before = n;
+    n = merge_sends(&sh, &v, n);
+    if (n < before) n = shrink_lines(&sh, &v, n);
+  }
   printf("lines: %d -> %d (%ld runs so far)\n", lines0, n, sh.runs);
   for (i = 0; i < n; i++) {
+    /* The expectations are the oracle: only what is done gets smaller. */
+    if (v[i].ntoks > 0 && is_word(&v[i].toks[0], "expect")) continue;
     for (k = 0; k < v[i].ntoks; k++) {
       if (v[i].toks[k].type == T_STR) {
         cut += shrink_string(&sh, v, n, i, k);

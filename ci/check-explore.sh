@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# mgsim explore and shrink against bugs planted in test apps
+# (tests/planted_apps.c, built as BUILD/mgsim-planted): explore must find
+# each within 300 seeds, and shrink bring its first failure down to at most
+# 10 command lines that fail the same way. The real apps, explored for 1000
+# seeds, must not fail.
+# Usage: ci/check-explore.sh BUILD_DIR
+set -u
+build=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bad=0
+fail() {
+  echo "FAIL: $*"
+  bad=1
+}
+for planted in "echo echo-drop7" "http-static http-twice" "ws-echo ws-ping-frag"; do
+  role=${planted% *}
+  app=${planted#* }
+  out=$tmp/$app
+  "$build/mgsim-planted" explore --apps "$role" --as "$role=$app" --seeds 1-300 --out "$out" \
+    >"$tmp/log" 2>&1
+  rc=$?
+  first=$(grep -m1 '^FAIL seed' "$tmp/log" | sed 's/.*(\(.*\))$/\1/')
+  if [ "$rc" -ne 1 ] || [ -z "$first" ] || [ ! -f "$first" ]; then
+    fail "$app: explore did not find the bug in 300 seeds (status $rc): $(tail -2 "$tmp/log")"
+    continue
+  fi
+  want=$("$build/mgsim-planted" run "$first" | sed -n 2p | sed 's/^[^:]*:[0-9]*: //')
+  if ! "$build/mgsim-planted" shrink "$first" --out "$out/min.scn" >"$tmp/shrink.log" 2>&1; then
+    fail "$app: shrink failed: $(tail -2 "$tmp/shrink.log")"
+    continue
+  fi
+  lines=$(grep -cvE '^(#|[+@][0-9.]+[a-z]*$|$)' "$out/min.scn")
+  [ "$lines" -le 10 ] || fail "$app: shrunk to $lines command lines (wanted at most 10)"
+  got=$("$build/mgsim-planted" run "$out/min.scn" | sed -n 2p | sed 's/^[^:]*:[0-9]*: //')
+  [ "$got" = "$want" ] || fail "$app: the shrunk scenario fails with '$got', not '$want'"
+  echo "$app: found at $(basename "$first"), shrunk to $lines lines"
+done
+"$build/mgsim" explore --seeds 1-1000 --out "$tmp/real" >"$tmp/log" 2>&1 ||
+  fail "the real apps fail under explore: $(grep -m3 '^FAIL' "$tmp/log")"
+tail -1 "$tmp/log"
+exit "$bad"
