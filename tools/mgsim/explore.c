@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,49 +354,209 @@ static void kind_of(const char *message, char *out, size_t cap) {
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: mgsim explore [--seeds A-B | --time DURATION] [--shard K/N] [--out DIR]\n"
+          "usage: mgsim explore [--seeds A-B | --time DURATION] [--shard K/N] [--jobs N]\n"
+          "                     [--out DIR]\n"
           "                     [--apps echo,ws-echo,http-static,timer] [--as ROLE=APP]\n"
           "       mgsim explore [--apps LIST] --print SEED   (the scenario of one seed)\n");
   return 2;
 }
 
-int mgsim_explore(int argc, char **argv) {
-  uint64_t first = 1, last = 100, seed, k = 1, shards = 1;
-  double budget = 0, start, last_report;
-  const char *out = "explore-out";
-  unsigned apps = (1u << NAPPS) - 1;
-  long done = 0, failures = 0, nkinds = 0;
+/* What a run (or one of its jobs) found. */
+struct tally {
+  long done, failures, nkinds;
   char kinds[32][200];
-  int i, tty = isatty(1);
+};
+
+static void count_kind(struct tally *t, const char *kind) {
+  long j;
+  for (j = 0; j < t->nkinds && strcmp(t->kinds[j], kind) != 0; j++) {
+  }
+  if (j == t->nkinds && t->nkinds < 32) {
+    snprintf(t->kinds[t->nkinds++], sizeof(t->kinds[0]), "%s", kind);
+  }
+}
+
+struct explore_opts {
+  uint64_t first, last, k, shards;
+  double budget;
+  const char *out;
+  unsigned apps;
+};
+
+/* One seed: 0 passed, 1 failed (written out), -1 its scenario is broken. */
+static int explore_seed(const struct explore_opts *o, uint64_t seed, struct tally *t, int tty) {
+  char path[1200], err[1024], kind[200], *text = generate(seed, o->apps);
+  struct scn *sc;
+  struct scn_result res;
+  FILE *fp;
+  snprintf(path, sizeof(path), "%s/seed-%llu.scn", o->out, (unsigned long long) seed);
+  sc = text != NULL ? scn_parse(text, strlen(text), path, err, sizeof(err)) : NULL;
+  if (sc == NULL) {
+    fprintf(stderr, "mgsim: seed %llu made a scenario that does not parse: %s\n",
+            (unsigned long long) seed, text != NULL ? err : "out of memory");
+    free(text);
+    return -1;
+  }
+  scn_run(sc, seed, &res);
+  t->done++;
+  if (!res.passed) {
+    const char *m = res.message != NULL ? res.message : "out of memory\n";
+    t->failures++;
+    kind_of(m, kind, sizeof(kind));
+    count_kind(t, kind);
+    if ((fp = fopen(path, "w")) != NULL) {
+      fputs("# mgsim explore: this seed fails:\n# ", fp);
+      for (; *m != '\0'; m++) {
+        fputc(*m, fp);
+        if (*m == '\n' && m[1] != '\0') fputs("# ", fp);
+      }
+      fputs(text, fp);
+      if (fclose(fp) != 0) fp = NULL;
+    }
+    printf("%sFAIL seed %llu: %s (%s)\n", tty ? "\r" : "", (unsigned long long) seed, kind,
+           fp != NULL ? path : "could not be written");
+    fflush(stdout);
+  }
+  scn_result_free(&res);
+  scn_free(sc);
+  free(text);
+  return res.passed ? 0 : 1;
+}
+
+/* The seeds of shard k of shards, until the last or the time budget. */
+static int explore_range(const struct explore_opts *o, uint64_t k, uint64_t shards, int progress,
+                         struct tally *t) {
+  double start = now_s(), last_report = start;
+  int tty = progress && isatty(1);
+  uint64_t seed;
+  for (seed = o->first; seed <= o->last; seed++) {
+    double now = now_s();
+    if (o->budget > 0 && now - start >= o->budget) break;
+    if ((seed - 1) % shards == k - 1) {
+      if (explore_seed(o, seed, t, tty) < 0) return -1;
+      now = now_s();
+      if (progress && now - last_report >= (tty ? 0.2 : 10)) {
+        printf("%s%ld seeds, %.0f/s, %ld failures, %.1f s%s", tty ? "\r" : "", t->done,
+               (double) t->done / (now - start), t->failures, now - start, tty ? "" : "\n");
+        fflush(stdout);
+        last_report = now;
+      }
+    }
+    if (seed == UINT64_MAX) break;
+  }
+  return 0;
+}
+
+/* --jobs N: N processes, each a shard of this run's shard; their tallies
+ * come back through a pipe each. */
+static int explore_jobs(const struct explore_opts *o, int jobs, struct tally *t) {
+  int fds[64], j, rc = 0;
+  pid_t pids[64];
+  for (j = 0; j < jobs; j++) {
+    int p[2];
+    if (pipe(p) != 0 || (pids[j] = fork()) < 0) {
+      fprintf(stderr, "mgsim: cannot start job %d: %s\n", j + 1, strerror(errno));
+      return -1;
+    }
+    if (pids[j] == 0) {
+      struct tally mine;
+      int crc;
+      close(p[0]);
+      memset(&mine, 0, sizeof(mine));
+      crc = explore_range(o, (o->k - 1) * (uint64_t) jobs + (uint64_t) j + 1,
+                          o->shards * (uint64_t) jobs, 0, &mine);
+      if (write(p[1], &mine, sizeof(mine)) != (ssize_t) sizeof(mine)) crc = -1;
+      _exit(crc == 0 ? 0 : 2);
+    }
+    close(p[1]);
+    fds[j] = p[0];
+  }
+  for (j = 0; j < jobs; j++) {
+    struct tally got;
+    int status = 0;
+    long i;
+    ssize_t n = read(fds[j], &got, sizeof(got));
+    close(fds[j]);
+    waitpid(pids[j], &status, 0);
+    if (n != (ssize_t) sizeof(got) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      rc = -1;
+      continue;
+    }
+    t->done += got.done;
+    t->failures += got.failures;
+    for (i = 0; i < got.nkinds; i++) count_kind(t, got.kinds[i]);
+  }
+  return rc;
+}
+
+int mgsim_explore(int argc, char **argv) {
+  struct explore_opts o;
+  struct tally t;
+  uint64_t seed;
+  double start;
+  int i, jobs = 1, rc;
+  memset(&o, 0, sizeof(o));
+  memset(&t, 0, sizeof(t));
+  o.first = 1;
+  o.last = 100;
+  o.k = 1;
+  o.shards = 1;
+  o.out = "explore-out";
+  o.apps = (1u << NAPPS) - 1;
   for (i = 2; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage();
     if (strcmp(argv[i], "--seeds") == 0) {
-      char a[32], *dash;
+      char a[48], *dash;
       snprintf(a, sizeof(a), "%s", v);
       if ((dash = strchr(a, '-')) == NULL) return usage();
       *dash = '\0';
-      if (scn_parse_uint(a, UINT64_MAX, &first) != 0 ||
-          scn_parse_uint(dash + 1, UINT64_MAX, &last) != 0 || last < first) {
+      if (scn_parse_uint(a, UINT64_MAX, &o.first) != 0 ||
+          scn_parse_uint(dash + 1, UINT64_MAX, &o.last) != 0 || o.last < o.first) {
         fprintf(stderr, "mgsim: --seeds wants A-B with A <= B, not '%s'\n", v);
         return 2;
       }
     } else if (strcmp(argv[i], "--time") == 0) {
       int64_t us;
       if (scn_parse_duration(v, &us) != 0 || us <= 0) {
-        fprintf(stderr, "mgsim: --time wants a duration (e.g. 10s, 2m is 120s), not '%s'\n", v);
+        fprintf(stderr, "mgsim: --time wants a duration (e.g. 600s), not '%s'\n", v);
         return 2;
       }
-      budget = (double) us / 1e6;
-      last = UINT64_MAX;
+      o.budget = (double) us / 1e6;
+      o.last = UINT64_MAX;
     } else if (strcmp(argv[i], "--shard") == 0) {
-      if (sscanf(v, "%llu/%llu", (unsigned long long *) &k, (unsigned long long *) &shards) != 2 ||
-          shards == 0 || k == 0 || k > shards) {
+      unsigned long long kk, nn;
+      char extra;
+      if (sscanf(v, "%llu/%llu%c", &kk, &nn, &extra) != 2 || nn == 0 || kk == 0 || kk > nn) {
         fprintf(stderr, "mgsim: --shard wants K/N with 1 <= K <= N, not '%s'\n", v);
         return 2;
       }
+      o.k = kk;
+      o.shards = nn;
+    } else if (strcmp(argv[i], "--jobs") == 0) {
+      uint64_t n;
+      if (scn_parse_uint(v, 64, &n) != 0 || n < 1) {
+        fprintf(stderr, "mgsim: --jobs wants 1..64, not '%s'\n", v);
+        return 2;
+      }
+      jobs = (int) n;
     } else if (strcmp(argv[i], "--out") == 0) {
-      out = v;
+      o.out = v;
+    } else if (strcmp(argv[i], "--apps") == 0) {
+      char list[200], *tok, *save = NULL;
+      int a;
+      o.apps = 0;
+      snprintf(list, sizeof(list), "%s", v);
+      for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        for (a = 0; a < NAPPS && strcmp(tok, s_app_names[a]) != 0; a++) {
+        }
+        if (a == NAPPS) {
+          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer)\n", tok);
+          return 2;
+        }
+        o.apps |= 1u << a;
+      }
+      if (o.apps == 0) return usage();
     } else if (strcmp(argv[i], "--as") == 0) {
       char role[64];
       const char *eq = strchr(v, '=');
@@ -412,102 +573,30 @@ int mgsim_explore(int argc, char **argv) {
     } else if (strcmp(argv[i], "--print") == 0) {
       char *text;
       if (scn_parse_uint(v, UINT64_MAX, &seed) != 0) return usage();
-      if ((text = generate(seed, apps)) == NULL) return 2;
+      if ((text = generate(seed, o.apps)) == NULL) return 2;
       fputs(text, stdout);
       free(text);
       return 0;
-    } else if (strcmp(argv[i], "--apps") == 0) {
-      char list[200], *tok, *save = NULL;
-      int a;
-      apps = 0;
-      snprintf(list, sizeof(list), "%s", v);
-      for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        for (a = 0; a < NAPPS && strcmp(tok, s_app_names[a]) != 0; a++) {
-        }
-        if (a == NAPPS) {
-          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer)\n", tok);
-          return 2;
-        }
-        apps |= 1u << a;
-      }
-      if (apps == 0) return usage();
     } else {
       return usage();
     }
     i++;
   }
-  if (mkdir(out, 0755) != 0 && errno != EEXIST) {
-    fprintf(stderr, "mgsim: cannot make %s: %s\n", out, strerror(errno));
+  if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "mgsim: cannot make %s: %s\n", o.out, strerror(errno));
     return 2;
   }
-  if (make_docroot(out) != 0) {
-    fprintf(stderr, "mgsim: cannot write %s/www: %s\n", out, strerror(errno));
+  if (make_docroot(o.out) != 0) {
+    fprintf(stderr, "mgsim: cannot write %s/www: %s\n", o.out, strerror(errno));
     return 2;
   }
-  start = last_report = now_s();
-  for (seed = first; seed <= last; seed++) {
-    char path[1200], err[1024], *text;
-    struct scn *sc;
-    struct scn_result res;
-    double t = now_s();
-    if (budget > 0 && t - start >= budget) break;
-    if ((seed - 1) % shards != k - 1) {
-      if (seed == UINT64_MAX) break;
-      continue;
-    }
-    text = generate(seed, apps);
-    snprintf(path, sizeof(path), "%s/seed-%llu.scn", out, (unsigned long long) seed);
-    sc = text != NULL ? scn_parse(text, strlen(text), path, err, sizeof(err)) : NULL;
-    if (sc == NULL) {
-      fprintf(stderr, "mgsim: seed %llu made a scenario that does not parse: %s\n",
-              (unsigned long long) seed, text != NULL ? err : "out of memory");
-      free(text);
-      return 2;
-    }
-    scn_run(sc, seed, &res);
-    done++;
-    if (!res.passed) {
-      char kind[200];
-      FILE *fp;
-      int j;
-      failures++;
-      kind_of(res.message != NULL ? res.message : "out of memory", kind, sizeof(kind));
-      for (j = 0; j < nkinds && strcmp(kinds[j], kind) != 0; j++) {
-      }
-      if (j == nkinds && nkinds < 32) snprintf(kinds[nkinds++], sizeof(kinds[0]), "%s", kind);
-      if ((fp = fopen(path, "w")) != NULL) {
-        const char *m = res.message != NULL ? res.message : "out of memory\n";
-        fputs("# mgsim explore: this seed fails:\n# ", fp);
-        for (; *m != '\0'; m++) {
-          fputc(*m, fp);
-          if (*m == '\n' && m[1] != '\0') fputs("# ", fp);
-        }
-        fputs(text, fp);
-        if (fclose(fp) != 0) fp = NULL;
-      }
-      printf("%sFAIL seed %llu: %s (%s)\n", tty ? "\r" : "", (unsigned long long) seed, kind,
-             fp != NULL ? path : "could not be written");
-    }
-    scn_result_free(&res);
-    scn_free(sc);
-    free(text);
-    t = now_s();
-    if (tty && t - last_report >= 0.2) {
-      printf("\r%ld seeds, %.0f/s, %ld failures, %.1f s", done, (double) done / (t - start),
-             failures, t - start);
-      fflush(stdout);
-      last_report = t;
-    } else if (!tty && t - last_report >= 10) {
-      printf("%ld seeds, %.0f/s, %ld failures, %.1f s\n", done, (double) done / (t - start),
-             failures, t - start);
-      fflush(stdout);
-      last_report = t;
-    }
-    if (seed == UINT64_MAX) break;
-  }
-  printf("%s%ld seeds in %.1f s (%.0f/s), %ld failures, %ld kinds\n", tty ? "\r" : "", done,
-         now_s() - start, (double) done / (now_s() - start > 0 ? now_s() - start : 1), failures,
-         nkinds);
-  for (i = 0; i < nkinds; i++) printf("  %s\n", kinds[i]);
-  return failures > 0 ? 1 : 0;
+  start = now_s();
+  fflush(stdout);
+  rc = jobs > 1 ? explore_jobs(&o, jobs, &t) : explore_range(&o, o.k, o.shards, 1, &t);
+  printf("%s%ld seeds in %.1f s (%.0f/s), %ld failures, %ld kinds\n", isatty(1) ? "\r" : "",
+         t.done, now_s() - start, (double) t.done / (now_s() - start > 0 ? now_s() - start : 1),
+         t.failures, t.nkinds);
+  for (i = 0; i < t.nkinds; i++) printf("  %s\n", t.kinds[i]);
+  if (rc != 0) return 2;
+  return t.failures > 0 ? 1 : 0;
 }
