@@ -43,6 +43,9 @@ struct gen {
   struct mbuf text;
   int64_t t;           /* the time of the last line written, us */
   struct mbuf oracle;  /* expectations, written after the schedule */
+  int64_t delay;       /* the delay knob, us */
+  uint64_t window;     /* the peer-window knob (0: none) */
+  uint64_t bytes;      /* every byte the schedule moves, both ways */
 };
 
 static void put(struct mbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -153,11 +156,10 @@ static void ws_reply(struct mbuf *want, int op, const unsigned char *p, size_t n
 /* One peer's schedule against one app, and the oracle for it. */
 static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
   unsigned char buf[2048];
-  struct mbuf sent, want;
+  struct mbuf want;
   int64_t at = start;
   int resets = rng_chance(&g->rng, 0.1), pauses = rng_chance(&g->rng, 0.2);
   int fins = !resets && rng_chance(&g->rng, 0.2), good = 1, k, nsends = 0;
-  mbuf_init(&sent, 0);
   mbuf_init(&want, 0);
   line(g, at, "peer p%d connect %s", peer, s_app_addr[app]);
   at += 100 + (int64_t) rng_below(&g->rng, 1000);
@@ -227,6 +229,7 @@ static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
   at += (int64_t) rng_below(&g->rng, 3000);
   if (resets) line(g, at, "peer p%d reset", peer);
   if (fins) line(g, at, "peer p%d close", peer);
+  g->bytes += want.len + (app == APP_HTTP ? (uint64_t) nsends * 400 : 0);
   /* The oracles, unless the peer made them moot. */
   if (!resets && !pauses) {
     if (app == APP_ECHO && want.len > 0) {
@@ -250,7 +253,6 @@ static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
           peer, nsends);
     }
   }
-  mbuf_free(&sent);
   mbuf_free(&want);
 }
 
@@ -267,8 +269,15 @@ static char *generate(uint64_t seed, unsigned apps_allowed) {
   /* The swarm: each knob on or off for the whole seed. */
   if (rng_chance(&g.rng, 0.3)) put(&g.text, "net send-limit %d\n", 1 + (int) rng_below(&g.rng, 64));
   if (rng_chance(&g.rng, 0.3)) put(&g.text, "net read-split %d\n", 1 + (int) rng_below(&g.rng, 64));
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net peer-window %d\n", 1 + (int) rng_below(&g.rng, 4096));
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net delay %dus\n", (int) rng_below(&g.rng, 2000));
+  g.delay = 100;
+  if (rng_chance(&g.rng, 0.3)) {
+    g.window = 1 + rng_below(&g.rng, 4096);
+    put(&g.text, "net peer-window %llu\n", (unsigned long long) g.window);
+  }
+  if (rng_chance(&g.rng, 0.3)) {
+    g.delay = (int64_t) rng_below(&g.rng, 2000);
+    put(&g.text, "net delay %lldus\n", (long long) g.delay);
+  }
   for (i = 0; i < NAPPS; i++) {
     if ((apps_allowed & (1u << i)) && rng_chance(&g.rng, 0.6)) apps[napps++] = i;
   }
@@ -299,8 +308,11 @@ static char *generate(uint64_t seed, unsigned apps_allowed) {
     if (app == APP_TIMER) continue; /* nothing to connect to */
     peer_schedule(&g, i + 1, app, (int64_t) rng_below(&g.rng, 5000));
   }
-  /* The schedule is out; after a second, everything has happened. */
+  /* The schedule is out; after a second, everything has happened, unless
+   * a small peer window makes the bytes wait a round trip for each window
+   * full (all the bytes through one window, at worst). */
   end = g.t + 1000000;
+  if (g.window > 0) end += (2 * g.delay + 10) * (int64_t) (g.bytes / g.window + 1);
   put(&g.text, "@%lldus\n", (long long) end);
   mbuf_append(&g.text, g.oracle.buf, g.oracle.len);
   /* And a clock jump past the idle timeouts, for the closes. */
