@@ -6,8 +6,11 @@
  * to the kernel (its receive buffer is the peer-window knob, when set), so
  * that TCP's own window pushes back on the engine. A listening peer accepts
  * children named NAME.1, NAME.2... as the simulation names them. UDP loss,
- * duplication and jitter are made on the peer's side, with the scenario's
- * seed: what it sends, and what it receives.
+ * duplication and jitter come from the scenario's seed, drawn where the
+ * simulation draws them: here for what a peer sends; for what the engine
+ * sends, loss and duplication when it leaves (native_iface.c), the jitter
+ * here when it arrives. A connect of the engine to one of its own listeners
+ * goes through a relay peer (link.N), as in the simulation.
  *
  * Loopback has no delay; the simulation's paths have one (the delay knob).
  * So that times compare, the peer's side keeps it: what a peer does reaches
