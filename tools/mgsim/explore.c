@@ -29,14 +29,15 @@
 #include "rng.h"
 #include "scn_internal.h"
 
-enum { APP_ECHO, APP_WS, APP_HTTP, APP_TIMER, NAPPS };
-static const char *const s_app_names[NAPPS] = {"echo", "ws-echo", "http-static", "timer"};
+enum { APP_ECHO, APP_WS, APP_HTTP, APP_TIMER, APP_UDP, NAPPS };
+static const char *const s_app_names[NAPPS] = {"echo", "ws-echo", "http-static", "timer",
+                                               "udp-echo"};
 static const char *const s_app_addr[NAPPS] = {"10.0.0.1:7000", "10.0.0.1:7001",
-                                              "10.0.0.1:7002", NULL};
+                                              "10.0.0.1:7002", NULL, "10.0.0.1:7003"};
 
 /* The app each role starts: the built-in one, or another (--as ROLE=APP)
  * that answers the same way, such as a test's app with a bug planted. */
-static const char *s_role_app[NAPPS] = {"echo", "ws-echo", "http-static", "timer"};
+static const char *s_role_app[NAPPS] = {"echo", "ws-echo", "http-static", "timer", "echo"};
 
 struct gen {
   struct rng rng;
@@ -44,6 +45,7 @@ struct gen {
   int64_t t;           /* the time of the last line written, us */
   struct mbuf oracle;  /* expectations, written after the schedule */
   int64_t delay;       /* the delay knob, us */
+  int udp_faults;      /* loss, duplication or jitter is on: datagrams have no order */
   uint64_t window;     /* the peer-window knob (0: none) */
   uint64_t bytes;      /* every byte the schedule moves, both ways */
 };
@@ -161,6 +163,33 @@ static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
   int resets = rng_chance(&g->rng, 0.1), pauses = rng_chance(&g->rng, 0.2);
   int fins = !resets && rng_chance(&g->rng, 0.2), good = 1, k, nsends = 0;
   mbuf_init(&want, 0);
+  if (app == APP_UDP) {
+    int ndgrams = 1 + (int) rng_below(&g->rng, 6);
+    line(g, at, "peer p%d udp 10.2.%d.%d:%d", peer, peer / 250, peer % 250 + 1, 9000 + peer);
+    at += (int64_t) rng_below(&g->rng, 1000);
+    for (k = 0; k < ndgrams; k++) {
+      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 1400 : 64);
+      struct mbuf m;
+      random_bytes(g, buf, n, rng_chance(&g->rng, 0.5));
+      mbuf_init(&m, 0);
+      put(&m, "peer p%d sendto %s ", peer, s_app_addr[APP_UDP]);
+      put_hex(&m, buf, n);
+      line_raw(g, at, m.buf, m.len);
+      mbuf_free(&m);
+      put(&want, "expect peer p%d dgram ", peer);
+      put_hex(&want, buf, n);
+      put(&want, "\n");
+      at += (int64_t) rng_below(&g->rng, 1500);
+    }
+    /* Each datagram back, in order, unless the path may lose, copy or
+     * reorder them. */
+    if (!g->udp_faults) {
+      mbuf_append(&g->oracle, want.buf, want.len);
+      put(&g->oracle, "expect peer p%d no-dgram\n", peer);
+    }
+    mbuf_free(&want);
+    return;
+  }
   line(g, at, "peer p%d connect %s", peer, s_app_addr[app]);
   at += 100 + (int64_t) rng_below(&g->rng, 1000);
   if (pauses) line(g, at, "peer p%d stop-reading", peer);
@@ -278,6 +307,18 @@ static char *generate(uint64_t seed, unsigned apps_allowed) {
     g.delay = (int64_t) rng_below(&g.rng, 2000);
     put(&g.text, "net delay %lldus\n", (long long) g.delay);
   }
+  if (rng_chance(&g.rng, 0.2)) {
+    put(&g.text, "net loss %.2f\n", (double) rng_below(&g.rng, 50) / 100);
+    g.udp_faults = 1;
+  }
+  if (rng_chance(&g.rng, 0.2)) {
+    put(&g.text, "net dup %.2f\n", (double) rng_below(&g.rng, 50) / 100);
+    g.udp_faults = 1;
+  }
+  if (rng_chance(&g.rng, 0.2)) {
+    put(&g.text, "net jitter %dus\n", (int) rng_below(&g.rng, 3000));
+    g.udp_faults = 1;
+  }
   for (i = 0; i < NAPPS; i++) {
     if ((apps_allowed & (1u << i)) && rng_chance(&g.rng, 0.6)) apps[napps++] = i;
   }
@@ -295,6 +336,9 @@ static char *generate(uint64_t seed, unsigned apps_allowed) {
       case APP_WS: put(&g.text, "app %s tcp://%s\n", s_role_app[APP_WS], s_app_addr[APP_WS]); break;
       case APP_HTTP:
         put(&g.text, "app %s tcp://%s www\n", s_role_app[APP_HTTP], s_app_addr[APP_HTTP]);
+        break;
+      case APP_UDP:
+        put(&g.text, "app %s udp://%s\n", s_role_app[APP_UDP], s_app_addr[APP_UDP]);
         break;
       default:
         put(&g.text, "app %s %dus %d %d\n", s_role_app[APP_TIMER], 1 + (int) rng_below(&g.rng, 5000),
@@ -368,7 +412,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: mgsim explore [--seeds A-B | --time DURATION] [--shard K/N] [--jobs N]\n"
           "                     [--out DIR]\n"
-          "                     [--apps echo,ws-echo,http-static,timer] [--as ROLE=APP]\n"
+          "                     [--apps echo,ws-echo,http-static,timer,udp-echo] [--as ROLE=APP]\n"
           "       mgsim explore [--apps LIST] --print SEED   (the scenario of one seed)\n");
   return 2;
 }
@@ -563,7 +607,8 @@ int mgsim_explore(int argc, char **argv) {
         for (a = 0; a < NAPPS && strcmp(tok, s_app_names[a]) != 0; a++) {
         }
         if (a == NAPPS) {
-          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer)\n", tok);
+          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer, "
+                          "udp-echo)\n", tok);
           return 2;
         }
         o.apps |= 1u << a;
@@ -578,7 +623,7 @@ int mgsim_explore(int argc, char **argv) {
       }
       if (eq == NULL || a == NAPPS || scn_find_app(eq + 1) == NULL) {
         fprintf(stderr, "mgsim: --as wants ROLE=APP, a role of echo, ws-echo, http-static, "
-                        "timer and a known app, not '%s'\n", v);
+                        "timer, udp-echo and a known app, not '%s'\n", v);
         return 2;
       }
       s_role_app[a] = eq + 1;
