@@ -559,7 +559,8 @@ int mgsim_explore(int argc, char **argv) {
   o.shards = 1;
   o.out = "explore-out";
   o.apps = (1u << NAPPS) - 1;
-  for (i = 2; i < argc; i++) {
+  /* Every option takes a value. */
+  for (i = 2; i < argc; i += 2) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage();
     if (strcmp(argv[i], "--seeds") == 0) {
@@ -637,7 +638,6 @@ int mgsim_explore(int argc, char **argv) {
     } else {
       return usage();
     }
-    i++;
   }
   if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
     fprintf(stderr, "mgsim: cannot make %s: %s\n", o.out, strerror(errno));

@@ -285,7 +285,7 @@ static int send_string(const struct sline *l) {
  * one's time, while the failure stays: a generator's many small sends
  * become the few a reader follows. Returns the lines kept. */
 static int merge_sends(struct shrinker *sh, struct sline **pv, int n) {
-  int i = 0, merged = 0;
+  int i = 0;
   while (i + 1 < n) {
     struct sline *v = *pv, *a = &v[i], *b = &v[i + 1];
     int ta = send_string(a), tb = send_string(b);
@@ -316,7 +316,6 @@ static int merge_sends(struct shrinker *sh, struct sline **pv, int n) {
       free_lines(*pv, n);
       *pv = c;
       n--;
-      merged++;
     } else {
       free_lines(c, n - 1);
       i++;
