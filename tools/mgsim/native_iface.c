@@ -47,8 +47,7 @@ void native_engine_who(const struct native *w, const union socket_address *addr,
       continue;
     }
     mg_socket_iface_vtable.get_conn_addr(nc, 0, &sa);
-    if (sa.sa.sa_family == addr->sa.sa_family && sa.sin.sin_port == addr->sin.sin_port &&
-        (sa.sa.sa_family != AF_INET || sa.sin.sin_addr.s_addr == addr->sin.sin_addr.s_addr)) {
+    if (native_addr_eq(&sa, addr)) {
       snprintf(who, len, "#%d", (int) i + 1);
       return;
     }
@@ -193,10 +192,10 @@ static int engine_listens_at(const struct native *w, const union socket_address 
       continue;
     }
     mg_socket_iface_vtable.get_conn_addr((struct mg_connection *) nc, 0, &sa);
+    if (native_addr_eq(&sa, to)) return 1;
+    /* a wildcard listener takes its port on any address */
     if (sa.sa.sa_family == AF_INET && to->sa.sa_family == AF_INET &&
-        sa.sin.sin_port == to->sin.sin_port &&
-        (sa.sin.sin_addr.s_addr == to->sin.sin_addr.s_addr ||
-         sa.sin.sin_addr.s_addr == htonl(INADDR_ANY))) {
+        sa.sin.sin_port == to->sin.sin_port && sa.sin.sin_addr.s_addr == htonl(INADDR_ANY)) {
       return 1;
     }
   }

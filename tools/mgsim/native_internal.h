@@ -131,6 +131,7 @@ int native_set_error(struct native *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void native_addr_str(const union socket_address *sa, char *buf, size_t len);
 int native_parse_addr(const char *str, union socket_address *sa);
+int native_addr_eq(const union socket_address *a, const union socket_address *b);
 /* The engine's UDP socket bound to addr, as the trace names it, or "net":
  * a path's loss and duplication are its sender's to trace. */
 void native_engine_who(const struct native *w, const union socket_address *addr, char *who,

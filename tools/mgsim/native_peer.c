@@ -672,13 +672,7 @@ struct native_peer *native_udp_peer_at(const struct native *w,
                                        const union socket_address *addr) {
   struct native_peer *p;
   for (p = w->peers; p != NULL; p = p->next) {
-    int same = p->addr.sa.sa_family == addr->sa.sa_family &&
-               (addr->sa.sa_family == AF_INET6
-                    ? p->addr.sin6.sin6_port == addr->sin6.sin6_port &&
-                          memcmp(&p->addr.sin6.sin6_addr, &addr->sin6.sin6_addr, 16) == 0
-                    : p->addr.sin.sin_port == addr->sin.sin_port &&
-                          p->addr.sin.sin_addr.s_addr == addr->sin.sin_addr.s_addr);
-    if (p->kind == NP_UDP && same) return p;
+    if (p->kind == NP_UDP && native_addr_eq(&p->addr, addr)) return p;
   }
   return NULL;
 }

@@ -52,6 +52,15 @@ void native_addr_str(const union socket_address *sa, char *buf, size_t len) {
   }
 }
 
+int native_addr_eq(const union socket_address *a, const union socket_address *b) {
+  if (a->sa.sa_family != b->sa.sa_family) return 0;
+  if (a->sa.sa_family == AF_INET6) {
+    return a->sin6.sin6_port == b->sin6.sin6_port &&
+           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, 16) == 0;
+  }
+  return a->sin.sin_port == b->sin.sin_port && a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
 int native_parse_addr(const char *str, union socket_address *sa) {
   int proto;
   return mg_parse_address(str, sa, &proto, NULL, 0) == 1 ? 0 : -1;
