@@ -280,7 +280,7 @@ static int expect_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
       if (!w_peer_next_dgram(ctx, p, &d, &len)) {
         snprintf(err, errlen, "peer %s: expected a datagram, none is left", t[2].s);
         rc = -1;
-      } else if (len != want.len || memcmp(d, want.buf, len) != 0) {
+      } else if (len != want.len || (len > 0 && memcmp(d, want.buf, len) != 0)) {
         snprintf(err, errlen, "peer %s: the next datagram (%zu bytes) is not the "
                  "expected one (%zu bytes)", t[2].s, len, want.len);
         rc = -1;
