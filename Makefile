@@ -34,7 +34,7 @@ ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface
 RUNNER   := scn_lex scn_parse scn_print scn_names scn_cmd scn_expect scn_regex scn_run apps mgsim_cli \
-            scn_compare shrink explore world native_world native_iface native_peer native_netns \
+            scn_compare shrink explore explore_gen leak_check world native_world native_iface native_peer native_netns \
             apps_examples session app_upload
 # The examples whose handlers double as scenario apps (built with
 # MG_EXAMPLE_APP, which leaves out their main()).
@@ -131,7 +131,7 @@ REPLAY_BINS := $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS)) \
 .PHONY: all test check-core bench clean deps deps-build scenarios determinism test-browser \
         coverage coverage-diff faithfulness
 all: $(LIB_obj) $(LIB_obj-poll) $(MGSIM) $(EXAMPLE_BINS) $(TEST_BINS) $(REPLAY_BINS) \
-     $(COMPAT_BINS) $(BUILD)/mgsim-planted
+     $(COMPAT_BINS) $(BUILD)/mgsim-planted $(BUILD)/mgsim-planted-asan
 
 $(addprefix $(BUILD)/obj-fuzz/,$(addsuffix .o,$(SIM) $(RUNNER))): \
     FLAGS_obj-fuzz = $(FUZZ_SAN) $(FUZZ_HARNESS_COV)
@@ -167,6 +167,8 @@ $(BUILD)/mgsim-asan: $(BUILD)/obj-asan/mgsim.o $(SIMLIB_obj-asan) $(LIB_obj-asan
 # mgsim with apps that have bugs planted, for ci/check-explore.sh.
 $(BUILD)/mgsim-planted: tests/planted_apps.c $(SIMLIB_obj) $(LIB_obj)
 	$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LDLIBS) -o $@
+$(BUILD)/mgsim-planted-asan: tests/planted_apps.c $(SIMLIB_obj-asan) $(LIB_obj-asan)
+	$(CC) $(CFLAGS_BASE) $(SAN) $^ $(LDLIBS) -o $@
 
 # The main job: every scenario, one line each and a summary.
 scenarios: deps-build
@@ -287,7 +289,7 @@ $(BUILD)/bench/send_path_bench: bench/send_path_bench.c $(SIMLIB_obj) $(LIB_obj)
 	$(CC) $(CFLAGS_BASE) $(OPT) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 bench: $(EXAMPLE_BINS) $(BUILD)/bench/sim_bench $(BUILD)/bench/send_path_bench $(BUILD)/mgsim \
-       $(BUILD)/mgsim-asan $(BUILD)/mgsim-planted fuzz afl afl-cmplog
+       $(BUILD)/mgsim-asan $(BUILD)/mgsim-planted $(BUILD)/mgsim-planted-asan fuzz afl afl-cmplog
 	@bash bench/run_conn_bench.sh
 	@bash bench/run_sim_bench.sh $(BUILD)
 	@bash bench/run_explore_bench.sh $(BUILD)

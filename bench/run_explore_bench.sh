@@ -21,15 +21,15 @@ printf '%-8s %10s %8s %8s\n' "-O2" "${plain:-?}" 1000 \
   "$(awk -v a="${plain:-0}" 'BEGIN { printf "%.2f", a / 1000 }')"
 printf '%-8s %10s %8s %8s\n' "ASan" "${asan:-?}" - -
 echo "=== mgsim shrink on planted bugs (first failure found)"
-for planted in "echo echo-drop7" "http-static http-twice" "ws-echo ws-ping-frag"; do
-  role=${planted% *}
-  app=${planted#* }
-  "$build/mgsim-planted" explore --apps "$role" --as "$role=$app" --seeds 1-300 \
+for planted in "echo echo-drop7 mgsim-planted" "http-static http-twice mgsim-planted" \
+  "ws-echo ws-ping-frag mgsim-planted" "timer timer-leak mgsim-planted-asan"; do
+  read -r role app bin <<<"$planted"
+  "$build/$bin" explore --apps "$role" --as "$role=$app" --seeds 1-300 \
     --out "$tmp/$app" >"$tmp/log" 2>&1
   first=$(grep -m1 '^FAIL seed' "$tmp/log" | sed 's/.*(\(.*\))$/\1/')
   [ -n "$first" ] || { echo "$app: not found"; continue; }
   start=$(date +%s.%N)
-  "${PIN[@]}" "$build/mgsim-planted" shrink "$first" --out "$tmp/$app/min.scn" >"$tmp/shrink" 2>&1
+  "${PIN[@]}" "$build/$bin" shrink "$first" --out "$tmp/$app/min.scn" >"$tmp/shrink" 2>&1
   end=$(date +%s.%N)
   printf '%-14s %s, %s, %.2f s\n' "$app" "$(basename "$first")" \
     "$(grep '^lines:' "$tmp/shrink" | cut -d' ' -f2-4)" "$(echo "$end - $start" | bc)"

@@ -10,8 +10,12 @@
  *                  connection twice
  *   ws-ping-frag   a WebSocket echo that, after a control frame, echoes the
  *                  next message with the control frame's opcode
+ *   timer-leak     a ticker that frees its state on its last tick only, so
+ *                  one still ticking when mg_mgr_free closes it leaks (found
+ *                  by the leak check of the ASan build, mgsim-planted-asan)
  *
- * Built as build/mgsim-planted (the Makefile), otherwise mgsim itself.
+ * Built as build/mgsim-planted and build/mgsim-planted-asan (the Makefile),
+ * otherwise mgsim itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +66,57 @@ static void ws_ping_frag(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
+/* ---- timer-leak ------------------------------------------------------------ */
+
+struct ticker {
+  double every;
+  long left;
+};
+
+static void timer_leak(struct mg_connection *nc, int ev, void *ev_data) {
+  struct ticker *t = (struct ticker *) nc->user_data;
+  if (ev == MG_EV_TIMER) {
+    if (--t->left == 0) {
+      free(t);
+      nc->user_data = NULL;
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    } else {
+      mg_set_timer(nc, *(double *) ev_data + t->every);
+    }
+  }
+}
+
+/* app timer-leak EVERY COUNT [CONNS], as the timer app takes them. */
+static int start_timer_leak(struct mg_mgr *mgr, int argc, char **argv, char *err,
+                            size_t errlen) {
+  char *unit = NULL;
+  double us = argc > 0 ? strtod(argv[0], &unit) : 0;
+  long count, conns = argc > 2 ? atol(argv[2]) : 1, i;
+  if (unit != NULL && strcmp(unit, "ms") == 0) us *= 1e3;
+  if (unit != NULL && strcmp(unit, "s") == 0) us *= 1e6;
+  if (argc < 2 || us <= 0 || unit == NULL ||
+      (strcmp(unit, "us") != 0 && strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0) ||
+      (count = atol(argv[1])) <= 0 || conns <= 0 || conns > 1000) {
+    snprintf(err, errlen, "usage: app timer-leak EVERY COUNT [CONNS]");
+    return -1;
+  }
+  if (mgr == NULL) return 0;
+  for (i = 0; i < conns; i++) {
+    struct ticker *t = (struct ticker *) calloc(1, sizeof(*t));
+    struct mg_connection *nc;
+    if (t == NULL || (nc = mg_add_sock(mgr, INVALID_SOCKET, timer_leak)) == NULL) {
+      free(t);
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    t->every = us / 1e6;
+    t->left = count;
+    nc->user_data = t;
+    mg_set_timer(nc, mg_time() + t->every);
+  }
+  return 0;
+}
+
 /* ---- starting them ------------------------------------------------------- */
 
 static int listen_app(struct mg_mgr *mgr, int argc, char **argv, char *err, size_t errlen,
@@ -99,5 +154,6 @@ int main(int argc, char **argv) {
   scn_register_app("echo-drop7", start_echo_drop7);
   scn_register_app("http-twice", start_http_twice);
   scn_register_app("ws-ping-frag", start_ws_ping_frag);
+  scn_register_app("timer-leak", start_timer_leak);
   return mgsim_main(argc, argv);
 }

@@ -1,19 +1,12 @@
 /*
  * explore.c - mgsim explore: random worlds from seeds (swarm testing), each
- * run with the runner's invariants and oracles of its own apps.
+ * run with the runner's invariants and the oracles of its own apps.
  *
- * A seed makes a scenario: some of the built-in apps (echo, ws-echo,
- * http-static, timer), 1 to 50 peers, and a schedule of connects, sends
- * (echo bytes, WebSocket handshakes and masked frames cut at random
- * places, HTTP requests pipelined or apart), FINs, RSTs, pauses in
- * reading, and a clock jump at the end. Swarm testing (Groce et al., ISSTA
- * 2012): each seed turns on its own subset of the fault knobs (send-limit,
- * read-split, peer-window, delay) rather than all of them. The oracles are
- * expectations the generator writes at the end: an echo peer that neither
- * reset nor stopped reading for good gets back exactly what it sent; a
- * ws-echo peer gets the handshake and each frame back; an http-static peer
- * whose requests are all good gets "200 OK" first. The runner adds its own
- * (nothing after CLOSE, mbufs in bounds, one CLOSE each). A failing seed is
+ * explore_gen.c makes each seed's scenario, oracles included; this file
+ * runs the seeds (a range, a time budget, a shard, several processes),
+ * reports progress and tallies the failures by kind. The runner adds its
+ * own checks (nothing after CLOSE, mbufs in bounds, one CLOSE each and, in
+ * ASan builds, nothing left allocated after mg_mgr_free). A failing seed is
  * written out as OUT/seed-N.scn: the scenario as text, the failure on top.
  */
 #include <errno.h>
@@ -26,345 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rng.h"
+#include "explore.h"
 #include "scn_internal.h"
-
-enum { APP_ECHO, APP_WS, APP_HTTP, APP_TIMER, APP_UDP, NAPPS };
-static const char *const s_app_names[NAPPS] = {"echo", "ws-echo", "http-static", "timer",
-                                               "udp-echo"};
-static const char *const s_app_addr[NAPPS] = {"10.0.0.1:7000", "10.0.0.1:7001",
-                                              "10.0.0.1:7002", NULL, "10.0.0.1:7003"};
 
 /* The app each role starts: the built-in one, or another (--as ROLE=APP)
  * that answers the same way, such as a test's app with a bug planted. */
-static const char *s_role_app[NAPPS] = {"echo", "ws-echo", "http-static", "timer", "echo"};
-
-struct gen {
-  struct rng rng;
-  struct mbuf text;
-  int64_t t;           /* the time of the last line written, us */
-  struct mbuf oracle;  /* expectations, written after the schedule */
-  int64_t delay;       /* the delay knob, us */
-  int udp_faults;      /* loss, duplication or jitter is on: datagrams have no order */
-  uint64_t window;     /* the peer-window knob (0: none) */
-  uint64_t bytes;      /* every byte the schedule moves, both ways */
-};
-
-static void put(struct mbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct mbuf *m, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  if (n > 0) mbuf_append(m, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
-}
-
-static void put_hex(struct mbuf *m, const unsigned char *p, size_t n) {
-  size_t i;
-  put(m, "hex \"");
-  for (i = 0; i < n; i++) put(m, "%02x", p[i]);
-  put(m, "\"");
-}
-
-/* A line of any length at time at (us, absolute; never before the last). */
-static void line_raw(struct gen *g, int64_t at, const char *s, size_t n) {
-  if (at > g->t) g->t = at;
-  put(&g->text, "@%lldus ", (long long) g->t);
-  mbuf_append(&g->text, s, n);
-  put(&g->text, "\n");
-}
-
-static void line(struct gen *g, int64_t at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void line(struct gen *g, int64_t at, const char *fmt, ...) {
-  char buf[256];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  line_raw(g, at, buf, n > 0 && (size_t) n < sizeof(buf) ? (size_t) n : 0);
-}
-
-/* A send of bytes, as hex. */
-static void send_hex(struct gen *g, int64_t at, int peer, const unsigned char *p, size_t n) {
-  struct mbuf m;
-  mbuf_init(&m, 0);
-  put(&m, "peer p%d send ", peer);
-  put_hex(&m, p, n);
-  line_raw(g, at, m.buf, m.len);
-  mbuf_free(&m);
-}
-
-/* Sends bytes cut at random places, each piece a little later. */
-static int64_t send_cut(struct gen *g, int64_t at, int peer, const unsigned char *p, size_t n) {
-  size_t off = 0;
-  while (off < n) {
-    size_t piece = rng_chance(&g->rng, 0.5) ? n - off : 1 + rng_below(&g->rng, n - off);
-    send_hex(g, at, peer, p + off, piece);
-    off += piece;
-    at += (int64_t) rng_below(&g->rng, 400);
-  }
-  return at;
-}
-
-/* Random bytes, or lines of printable text. */
-static void random_bytes(struct gen *g, unsigned char *p, size_t n, int text) {
-  size_t i;
-  rng_bytes(&g->rng, p, n);
-  if (text) {
-    for (i = 0; i < n; i++) p[i] = p[i] % 12 == 0 ? '\n' : (unsigned char) (' ' + p[i] % 95);
-  }
-}
-
-/* A masked client frame of op (FIN or not) into out; returns its size. */
-static size_t ws_frame(struct gen *g, unsigned char *out, int op, int fin,
-                       const unsigned char *p, size_t n) {
-  unsigned char mask[4];
-  size_t h = 0, i;
-  rng_bytes(&g->rng, mask, 4);
-  out[h++] = (unsigned char) ((fin ? 0x80 : 0) | op);
-  if (n < 126) {
-    out[h++] = (unsigned char) (0x80 | n);
-  } else {
-    out[h++] = 0x80 | 126;
-    out[h++] = (unsigned char) (n >> 8);
-    out[h++] = (unsigned char) n;
-  }
-  memcpy(out + h, mask, 4);
-  h += 4;
-  for (i = 0; i < n; i++) out[h + i] = p[i] ^ mask[i % 4];
-  return h + n;
-}
-
-/* The server's unmasked frame of op into want. */
-static void ws_reply(struct mbuf *want, int op, const unsigned char *p, size_t n) {
-  unsigned char h[4];
-  h[0] = (unsigned char) (0x80 | op);
-  if (n < 126) {
-    h[1] = (unsigned char) n;
-    mbuf_append(want, h, 2);
-  } else {
-    h[1] = 126;
-    h[2] = (unsigned char) (n >> 8);
-    h[3] = (unsigned char) n;
-    mbuf_append(want, h, 4);
-  }
-  mbuf_append(want, p, n);
-}
-
-/* One peer's schedule against one app, and the oracle for it. */
-static void peer_schedule(struct gen *g, int peer, int app, int64_t start) {
-  unsigned char buf[2048];
-  struct mbuf want;
-  int64_t at = start;
-  int resets = rng_chance(&g->rng, 0.1), pauses = rng_chance(&g->rng, 0.2);
-  int fins = !resets && rng_chance(&g->rng, 0.2), good = 1, k, nsends = 0;
-  mbuf_init(&want, 0);
-  if (app == APP_UDP) {
-    int ndgrams = 1 + (int) rng_below(&g->rng, 6);
-    line(g, at, "peer p%d udp 10.2.%d.%d:%d", peer, peer / 250, peer % 250 + 1, 9000 + peer);
-    at += (int64_t) rng_below(&g->rng, 1000);
-    for (k = 0; k < ndgrams; k++) {
-      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 1400 : 64);
-      struct mbuf m;
-      random_bytes(g, buf, n, rng_chance(&g->rng, 0.5));
-      mbuf_init(&m, 0);
-      put(&m, "peer p%d sendto %s ", peer, s_app_addr[APP_UDP]);
-      put_hex(&m, buf, n);
-      line_raw(g, at, m.buf, m.len);
-      mbuf_free(&m);
-      put(&want, "expect peer p%d dgram ", peer);
-      put_hex(&want, buf, n);
-      put(&want, "\n");
-      at += (int64_t) rng_below(&g->rng, 1500);
-    }
-    /* Each datagram back, in order, unless the path may lose, copy or
-     * reorder them. */
-    if (!g->udp_faults) {
-      mbuf_append(&g->oracle, want.buf, want.len);
-      put(&g->oracle, "expect peer p%d no-dgram\n", peer);
-    }
-    mbuf_free(&want);
-    return;
-  }
-  line(g, at, "peer p%d connect %s", peer, s_app_addr[app]);
-  at += 100 + (int64_t) rng_below(&g->rng, 1000);
-  if (pauses) line(g, at, "peer p%d stop-reading", peer);
-  if (app == APP_ECHO) {
-    nsends = 1 + (int) rng_below(&g->rng, 5);
-    for (k = 0; k < nsends; k++) {
-      size_t n = 1 + rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(buf) : 64);
-      random_bytes(g, buf, n, rng_chance(&g->rng, 0.5));
-      send_hex(g, at, peer, buf, n);
-      mbuf_append(&want, buf, n);
-      at += (int64_t) rng_below(&g->rng, 2000);
-    }
-  } else if (app == APP_WS) {
-    static const char hs[] =
-        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    at = send_cut(g, at, peer, (const unsigned char *) hs, sizeof(hs) - 1);
-    nsends = (int) rng_below(&g->rng, 4);
-    for (k = 0; k < nsends; k++) {
-      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 600 : 100), off = 0;
-      int text = rng_chance(&g->rng, 0.5), frags = 1 + (int) rng_below(&g->rng, 3), f;
-      unsigned char payload[600];
-      random_bytes(g, payload, n, text);
-      if ((size_t) frags > n) frags = n > 0 ? (int) n : 1;
-      for (f = 0; f < frags; f++) {
-        size_t len = f == frags - 1 ? n - off : rng_below(&g->rng, n - off + 1);
-        at = send_cut(g, at, peer, buf,
-                      ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1,
-                               payload + off, len));
-        off += len;
-        /* A ping between fragments: its pong comes back at once. */
-        if (f < frags - 1 && rng_chance(&g->rng, 0.3)) {
-          unsigned char ping[16];
-          size_t pn = rng_below(&g->rng, sizeof(ping));
-          random_bytes(g, ping, pn, 0);
-          at = send_cut(g, at, peer, buf, ws_frame(g, buf, 9, 1, ping, pn));
-          ws_reply(&want, 10, ping, pn);
-        }
-      }
-      /* The echo: the message whole, its first opcode, unmasked. */
-      ws_reply(&want, text ? 1 : 2, payload, n);
-    }
-  } else if (app == APP_HTTP) {
-    static const char *const paths[] = {"/hello.txt", "/sub/index.html"};
-    nsends = 1 + (int) rng_below(&g->rng, 3);
-    for (k = 0; k < nsends; k++) {
-      char req[300];
-      int n;
-      if (rng_chance(&g->rng, 0.15)) {
-        n = snprintf(req, sizeof(req), "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
-        good = 0;
-      } else {
-        n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
-                     paths[rng_below(&g->rng, 2)]);
-      }
-      at = send_cut(g, at, peer, (const unsigned char *) req, (size_t) n);
-    }
-  }
-  if (pauses) {
-    at += (int64_t) rng_below(&g->rng, 5000);
-    if (rng_chance(&g->rng, 0.8)) {
-      line(g, at, "peer p%d resume-reading", peer);
-      pauses = 0;
-    }
-  }
-  at += (int64_t) rng_below(&g->rng, 3000);
-  if (resets) line(g, at, "peer p%d reset", peer);
-  if (fins) line(g, at, "peer p%d close", peer);
-  g->bytes += want.len + (app == APP_HTTP ? (uint64_t) nsends * 400 : 0);
-  /* The oracles, unless the peer made them moot. */
-  if (!resets && !pauses) {
-    if (app == APP_ECHO && want.len > 0) {
-      put(&g->oracle, "expect peer p%d got ", peer);
-      put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
-      put(&g->oracle, "\nexpect peer p%d got-nothing\n", peer);
-      if (fins) put(&g->oracle, "expect peer p%d fin\n", peer);
-    } else if (app == APP_WS) {
-      put(&g->oracle,
-          "expect peer p%d got-match \"^HTTP/1\\\\.1 101 [^\\r]*\\r\\n([^\\r]+\\r\\n)*\\r\\n\"\n",
-          peer);
-      if (want.len > 0) {
-        put(&g->oracle, "expect peer p%d got ", peer);
-        put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
-        put(&g->oracle, "\n");
-      }
-    } else if (app == APP_HTTP && good) {
-      /* Exactly one reply per request, all 200 (the bodies have no 'H'). */
-      put(&g->oracle,
-          "expect peer p%d got-match \"^(HTTP/1\\\\.1 200 OK\\r\\n([^\\r]+\\r\\n)*\\r\\n[^H]*){%d}$\"\n",
-          peer, nsends);
-    }
-  }
-  mbuf_free(&want);
-}
-
-/* The scenario of one seed (heap, NUL-terminated). */
-static char *generate(uint64_t seed, unsigned apps_allowed) {
-  struct gen g;
-  int apps[NAPPS], napps = 0, i, npeers;
-  int64_t end = 0;
-  memset(&g, 0, sizeof(g));
-  rng_seed(&g.rng, seed);
-  mbuf_init(&g.text, 4096);
-  mbuf_init(&g.oracle, 1024);
-  put(&g.text, "seed %llu\n", (unsigned long long) seed);
-  /* The swarm: each knob on or off for the whole seed. */
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net send-limit %d\n", 1 + (int) rng_below(&g.rng, 64));
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "net read-split %d\n", 1 + (int) rng_below(&g.rng, 64));
-  g.delay = 100;
-  if (rng_chance(&g.rng, 0.3)) {
-    g.window = 1 + rng_below(&g.rng, 4096);
-    put(&g.text, "net peer-window %llu\n", (unsigned long long) g.window);
-  }
-  if (rng_chance(&g.rng, 0.3)) {
-    g.delay = (int64_t) rng_below(&g.rng, 2000);
-    put(&g.text, "net delay %lldus\n", (long long) g.delay);
-  }
-  if (rng_chance(&g.rng, 0.2)) {
-    put(&g.text, "net loss %.2f\n", (double) rng_below(&g.rng, 50) / 100);
-    g.udp_faults = 1;
-  }
-  if (rng_chance(&g.rng, 0.2)) {
-    put(&g.text, "net dup %.2f\n", (double) rng_below(&g.rng, 50) / 100);
-    g.udp_faults = 1;
-  }
-  if (rng_chance(&g.rng, 0.2)) {
-    put(&g.text, "net jitter %dus\n", (int) rng_below(&g.rng, 3000));
-    g.udp_faults = 1;
-  }
-  for (i = 0; i < NAPPS; i++) {
-    if ((apps_allowed & (1u << i)) && rng_chance(&g.rng, 0.6)) apps[napps++] = i;
-  }
-  if (napps == 0) {
-    for (i = 0; i < NAPPS; i++) {
-      if (apps_allowed & (1u << i)) {
-        apps[napps++] = i;
-        break;
-      }
-    }
-  }
-  for (i = 0; i < napps; i++) {
-    switch (apps[i]) {
-      case APP_ECHO: put(&g.text, "app %s tcp://%s\n", s_role_app[APP_ECHO], s_app_addr[APP_ECHO]); break;
-      case APP_WS: put(&g.text, "app %s tcp://%s\n", s_role_app[APP_WS], s_app_addr[APP_WS]); break;
-      case APP_HTTP:
-        put(&g.text, "app %s tcp://%s www\n", s_role_app[APP_HTTP], s_app_addr[APP_HTTP]);
-        break;
-      case APP_UDP:
-        put(&g.text, "app %s udp://%s\n", s_role_app[APP_UDP], s_app_addr[APP_UDP]);
-        break;
-      default:
-        put(&g.text, "app %s %dus %d %d\n", s_role_app[APP_TIMER], 1 + (int) rng_below(&g.rng, 5000),
-            1 + (int) rng_below(&g.rng, 5), 1 + (int) rng_below(&g.rng, 3));
-        break;
-    }
-  }
-  npeers = rng_chance(&g.rng, 0.1) ? 1 + (int) rng_below(&g.rng, 50) : 1 + (int) rng_below(&g.rng, 6);
-  for (i = 0; i < npeers; i++) {
-    int app = apps[rng_below(&g.rng, (uint64_t) napps)];
-    if (app == APP_TIMER) continue; /* nothing to connect to */
-    peer_schedule(&g, i + 1, app, (int64_t) rng_below(&g.rng, 5000));
-  }
-  /* The schedule is out; after a second, everything has happened, unless
-   * a small peer window makes the bytes wait a round trip for each window
-   * full (all the bytes through one window, at worst). */
-  end = g.t + 1000000;
-  if (g.window > 0) end += (2 * g.delay + 10) * (int64_t) (g.bytes / g.window + 1);
-  put(&g.text, "@%lldus\n", (long long) end);
-  mbuf_append(&g.text, g.oracle.buf, g.oracle.len);
-  /* And a clock jump past the idle timeouts, for the closes. */
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "@%lldus\n", (long long) (end + 40000000));
-  mbuf_append(&g.text, "", 1);
-  mbuf_free(&g.oracle);
-  return g.text.buf;
-}
+static const char *s_role_app[EXPLORE_NROLES] = {
+    "echo", "ws-echo", "http-static", "timer", "echo", "ws-chat", "http-client", "ws-client", "raw"};
 
 /* The files http-static serves, beside the failures written. */
 static int make_docroot(const char *out) {
@@ -412,7 +73,9 @@ static int usage(void) {
   fprintf(stderr,
           "usage: mgsim explore [--seeds A-B | --time DURATION] [--shard K/N] [--jobs N]\n"
           "                     [--out DIR]\n"
-          "                     [--apps echo,ws-echo,http-static,timer,udp-echo] [--as ROLE=APP]\n"
+          "                     [--apps ROLE,...] [--as ROLE=APP]\n"
+          "       roles: echo, ws-echo, http-static, timer, udp-echo, ws-chat, http-client,\n"
+          "              ws-client, raw\n"
           "       mgsim explore [--apps LIST] --print SEED   (the scenario of one seed)\n");
   return 2;
 }
@@ -420,6 +83,7 @@ static int usage(void) {
 /* What a run (or one of its jobs) found. */
 struct tally {
   long done, failures, nkinds;
+  int leak_checks_stopped; /* after a leak (see leak_check.c) */
   char kinds[32][200];
 };
 
@@ -441,10 +105,11 @@ struct explore_opts {
 
 /* One seed: 0 passed, 1 failed (written out), -1 its scenario is broken. */
 static int explore_seed(const struct explore_opts *o, uint64_t seed, struct tally *t, int tty) {
-  char path[1200], err[1024], kind[200], *text = generate(seed, o->apps);
+  char path[1200], err[1024], kind[200], *text = explore_generate(seed, o->apps, s_role_app);
   struct scn *sc;
   struct scn_result res;
   FILE *fp;
+  int checking;
   snprintf(path, sizeof(path), "%s/seed-%llu.scn", o->out, (unsigned long long) seed);
   sc = text != NULL ? scn_parse(text, strlen(text), path, err, sizeof(err)) : NULL;
   if (sc == NULL) {
@@ -453,8 +118,10 @@ static int explore_seed(const struct explore_opts *o, uint64_t seed, struct tall
     free(text);
     return -1;
   }
-  scn_run(sc, seed, &res);
+  checking = scn_leak_checking();
+  scn_run_checked(sc, seed, &res);
   t->done++;
+  if (checking && !scn_leak_checking()) t->leak_checks_stopped = 1;
   if (!res.passed) {
     const char *m = res.message != NULL ? res.message : "out of memory\n";
     t->failures++;
@@ -540,6 +207,7 @@ static int explore_jobs(const struct explore_opts *o, int jobs, struct tally *t)
     }
     t->done += got.done;
     t->failures += got.failures;
+    t->leak_checks_stopped |= got.leak_checks_stopped;
     for (i = 0; i < got.nkinds; i++) count_kind(t, got.kinds[i]);
   }
   return rc;
@@ -558,7 +226,7 @@ int mgsim_explore(int argc, char **argv) {
   o.k = 1;
   o.shards = 1;
   o.out = "explore-out";
-  o.apps = (1u << NAPPS) - 1;
+  o.apps = (1u << EXPLORE_NROLES) - 1;
   /* Every option takes a value. */
   for (i = 2; i < argc; i += 2) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -605,11 +273,11 @@ int mgsim_explore(int argc, char **argv) {
       o.apps = 0;
       snprintf(list, sizeof(list), "%s", v);
       for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        for (a = 0; a < NAPPS && strcmp(tok, s_app_names[a]) != 0; a++) {
+        for (a = 0; a < EXPLORE_NROLES && strcmp(tok, explore_role_names[a]) != 0; a++) {
         }
-        if (a == NAPPS) {
-          fprintf(stderr, "mgsim: --apps: unknown app '%s' (echo, ws-echo, http-static, timer, "
-                          "udp-echo)\n", tok);
+        if (a == EXPLORE_NROLES) {
+          fprintf(stderr, "mgsim: --apps: unknown role '%s' (echo, ws-echo, http-static, timer, "
+                          "udp-echo, ws-chat, http-client, ws-client, raw)\n", tok);
           return 2;
         }
         o.apps |= 1u << a;
@@ -620,18 +288,19 @@ int mgsim_explore(int argc, char **argv) {
       const char *eq = strchr(v, '=');
       int a;
       snprintf(role, sizeof(role), "%.*s", eq != NULL ? (int) (eq - v) : 0, v);
-      for (a = 0; a < NAPPS && strcmp(role, s_app_names[a]) != 0; a++) {
+      for (a = 0; a < EXPLORE_NROLES && strcmp(role, explore_role_names[a]) != 0; a++) {
       }
-      if (eq == NULL || a == NAPPS || scn_find_app(eq + 1) == NULL) {
+      if (eq == NULL || a == EXPLORE_NROLES || scn_find_app(eq + 1) == NULL) {
         fprintf(stderr, "mgsim: --as wants ROLE=APP, a role of echo, ws-echo, http-static, "
-                        "timer, udp-echo and a known app, not '%s'\n", v);
+                        "timer, udp-echo, ws-chat, http-client, ws-client, raw and a known app, "
+                        "not '%s'\n", v);
         return 2;
       }
       s_role_app[a] = eq + 1;
     } else if (strcmp(argv[i], "--print") == 0) {
       char *text;
       if (scn_parse_uint(v, UINT64_MAX, &seed) != 0) return usage();
-      if ((text = generate(seed, o.apps)) == NULL) return 2;
+      if ((text = explore_generate(seed, o.apps, s_role_app)) == NULL) return 2;
       fputs(text, stdout);
       free(text);
       return 0;
@@ -654,6 +323,11 @@ int mgsim_explore(int argc, char **argv) {
          t.done, now_s() - start, (double) t.done / (now_s() - start > 0 ? now_s() - start : 1),
          t.failures, t.nkinds);
   for (i = 0; i < t.nkinds; i++) printf("  %s\n", t.kinds[i]);
+  if (t.leak_checks_stopped) {
+    printf("leak checks stopped at the first leak (it would be reported again at every run)\n");
+  }
+  /* Before LeakSanitizer's exit-time check, which ends the process. */
+  fflush(stdout);
   if (rc != 0) return 2;
   return t.failures > 0 ? 1 : 0;
 }

@@ -389,7 +389,7 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
       continue;
     }
     s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
-    scn_run(sc, s, &first);
+    scn_run_checked(sc, s, &first);
     if (first.skipped) {
       printf("skip %s: %s\n", files->items[f], sc->native_skip);
       skipped++;
@@ -399,7 +399,7 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
     }
     for (r = 1; r < repeat && first.trace != NULL; r++) {
       struct scn_result again;
-      scn_run(sc, s, &again);
+      scn_run_checked(sc, s, &again);
       if (again.trace == NULL || strcmp(again.trace, first.trace) != 0 ||
           again.passed != first.passed) {
         same = 0;
@@ -552,6 +552,7 @@ int mgsim_main(int argc, char **argv) {
   FILE *trace_fp = NULL;
 
   scn_register_builtin_apps();
+  scn_leak_check_enable(1);
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(s_usage, argc < 2 ? stderr : stdout);
     if (argc < 2) return 2;

@@ -98,6 +98,16 @@ int mgsim_shrink(int argc, char **argv);
 /* explore.c: mgsim explore [OPTIONS] (argv[1] is "explore"). */
 int mgsim_explore(int argc, char **argv);
 
+/* leak_check.c: scn_run, and then, in ASan builds once enabled (mgsim's
+ * commands enable it), whether the run left memory allocated that nothing
+ * points to: then the result fails, and LeakSanitizer's report goes to
+ * stderr. A process checks until its first leak; scn_leak_checking() says
+ * whether it still does. */
+void scn_leak_check_enable(int on);
+int scn_leak_checking(void);
+void scn_leak_check_rearm(void); /* checks again after a leak */
+void scn_run_checked(struct scn *sc, uint64_t seed, struct scn_result *res);
+
 /* scn_compare.c: 0 when the two traces agree after normalization; else 1,
  * with why and both traces around the first divergence added to report. */
 int scn_compare_traces(const char *sim, const char *nat, int64_t early, int64_t late,

@@ -100,6 +100,7 @@ static const struct {
     {"ENOBUFS", ENOBUFS},           {"ENOMEM", ENOMEM},
     {"EPIPE", EPIPE},               {"EBADF", EBADF},
     {"EADDRINUSE", EADDRINUSE},     {"EAFNOSUPPORT", EAFNOSUPPORT},
+    {"EPROTO", EPROTO},
 };
 
 int scn_errno_by_name(const char *name, long long *out) {

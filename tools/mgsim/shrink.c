@@ -10,14 +10,19 @@
  * printed as scenario text and parsed back, so that what it keeps is what
  * `mgsim run` would run; it counts when it fails the same way: the same
  * failure message once numbers are masked (connection ids and byte counts
- * shift as lines go) and, for an expectation, the same line of the original.
+ * shift as lines go), with each connection it names in the same role
+ * (listener, accepted, client, socketless) and, for an expectation, on the
+ * same line of the original.
  * The steps end when no single line, byte or time step can go.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "scn_internal.h"
 
@@ -34,6 +39,7 @@ struct shrinker {
   uint64_t seed;
   char want[300]; /* the failure's signature */
   int want_line;  /* the original line an expectation failed on, or -1 */
+  int isolate;    /* each run in a child process (a leak is being shrunk) */
   long runs;
 };
 
@@ -81,6 +87,92 @@ static char *to_text(const struct shrinker *sh, const struct sline *v, int n,
   text = scn_to_text(sc, comment);
   scn_free(sc);
   return text;
+}
+
+/* What engine connection #id (the n digits at id) is, from the first
+ * trace line about it: a listener, accepted, a client, or one without a
+ * socket. */
+static const char *conn_role(const char *trace, const char *id, size_t n) {
+  char pat[32];
+  const char *p;
+  snprintf(pat, sizeof(pat), " #%.*s ", (int) (n < 20 ? n : 20), id);
+  if (trace == NULL || (p = strstr(trace, pat)) == NULL) return "gone";
+  for (p += strlen(pat); *p == ' '; p++) {
+  }
+  if (strncmp(p, "listen", 6) == 0) return "listener";
+  if (strncmp(p, "ACCEPT", 6) == 0) return "accepted";
+  if (strncmp(p, "connect", 7) == 0 || strncmp(p, "resolve", 7) == 0) return "client";
+  return "socketless";
+}
+
+/* The first line of a failure, each connection id followed by its role
+ * (the signature masks ids, which shift as lines go, but keeps roles: a
+ * failure of an accepted connection is not the same as one of a client). */
+static void first_line_with_roles(const char *message, const char *trace, char *out, size_t cap) {
+  size_t o = 0, len = strcspn(message, "\n"), i;
+  for (i = 0; i < len && o + 1 < cap; i++) {
+    out[o++] = message[i];
+    if (message[i] == '#' && i + 1 < len && isdigit((unsigned char) message[i + 1])) {
+      size_t d = i + 1;
+      int w;
+      while (d < len && isdigit((unsigned char) message[d])) d++;
+      w = snprintf(out + o, cap - o, "%.*s[%s]", (int) (d - i - 1), message + i + 1,
+                   conn_role(trace, message + i + 1, d - i - 1));
+      if (w < 0 || (size_t) w >= cap - o) break;
+      o += (size_t) w;
+      i = d - 1;
+    }
+  }
+  out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* One run: 1 failed (its failure's first line, with roles, in msg), 0
+ * passed or skipped. When the failure being shrunk is a leak, each run
+ * goes in a child process that checks for leaks afresh: in this process,
+ * checks stopped at the original's leak (LeakSanitizer would report it
+ * again at every check). A child's own run only pays for a full check when
+ * it left memory allocated, so it finds the leak again only by leaking
+ * (its report goes nowhere). */
+static int run_once(const struct scn *sc, uint64_t seed, int isolate, char *msg, size_t cap) {
+  struct scn_result res;
+  int failed, p[2], status = 0;
+  pid_t pid;
+  ssize_t n, got = 0;
+  msg[0] = '\0';
+  if (!isolate || pipe(p) != 0) {
+    scn_run_checked((struct scn *) sc, seed, &res);
+    failed = !res.passed && !res.skipped && res.message != NULL;
+    if (failed) first_line_with_roles(res.message, res.trace, msg, cap);
+    scn_result_free(&res);
+    return failed;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  if ((pid = fork()) == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    close(p[0]);
+    if (fd >= 0) dup2(fd, 2);
+    scn_leak_check_rearm();
+    scn_run_checked((struct scn *) sc, seed, &res);
+    failed = !res.passed && !res.skipped && res.message != NULL;
+    if (failed) {
+      first_line_with_roles(res.message, res.trace, msg, cap);
+      if (write(p[1], msg, strlen(msg)) < 0) failed = 0;
+    }
+    _exit(failed ? 1 : 0);
+  }
+  close(p[1]);
+  if (pid < 0) {
+    close(p[0]);
+    return 0;
+  }
+  while ((size_t) got < cap - 1 && (n = read(p[0], msg + got, cap - 1 - (size_t) got)) > 0) {
+    got += n;
+  }
+  msg[got] = '\0';
+  close(p[0]);
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 1 && got > 0;
 }
 
 /* "path:LINE: message" -> the message with its shifting numbers masked,
@@ -149,19 +241,17 @@ static int orig_line_at(const struct scn *sc, const struct sline *v, int n, int 
 static int fails_same(struct shrinker *sh, const struct sline *v, int n) {
   char *text = to_text(sh, v, n, NULL), err[600], sig[300];
   struct scn *sc;
-  struct scn_result res;
+  char msg[1000];
   int same = 0, lineno;
   if (text == NULL) return 0;
   sc = scn_parse(text, strlen(text), sh->orig->path, err, sizeof(err));
   if (sc != NULL) {
     sh->runs++;
-    scn_run(sc, sh->seed, &res);
-    if (!res.passed && !res.skipped && res.message != NULL) {
-      signature(sh->orig->path, res.message, sig, sizeof(sig), &lineno);
+    if (run_once(sc, sh->seed, sh->isolate, msg, sizeof(msg))) {
+      signature(sh->orig->path, msg, sig, sizeof(sig), &lineno);
       same = strcmp(sig, sh->want) == 0;
       if (same && sh->want_line >= 0) same = orig_line_at(sc, v, n, lineno) == sh->want_line;
     }
-    scn_result_free(&res);
     scn_free(sc);
   }
   free(text);
@@ -363,12 +453,11 @@ static int write_file(const char *path, const char *text) {
 
 int mgsim_shrink(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
-  char err[1024], comment[400], *text;
+  char err[1024], comment[400], msg[1000], *text;
   struct shrinker sh;
-  struct scn_result res;
   struct scn *sc;
   struct sline *v;
-  int i, k, n, lines0, bytes0 = 0, bytes = 0, cut = 0, moved, lineno;
+  int i, k, n, lines0, bytes0 = 0, bytes = 0, cut = 0, moved, lineno, leak_checking;
   memset(&sh, 0, sizeof(sh));
   sh.seed = 1;
   for (i = 2; i < argc; i++) {
@@ -397,14 +486,16 @@ int mgsim_shrink(int argc, char **argv) {
   }
   if (sc->has_seed) sh.seed = sc->seed;
   sh.orig = sc;
-  scn_run(sc, sh.seed, &res);
-  if (res.passed || res.message == NULL) {
+  /* Where runs are checked for leaks, the original runs in a child too:
+   * a leak it finds must not stay in this process. */
+  leak_checking = scn_leak_checking();
+  if (!run_once(sc, sh.seed, leak_checking, msg, sizeof(msg))) {
     printf("%s passes (seed %llu): nothing to shrink\n", in, (unsigned long long) sh.seed);
-    scn_result_free(&res);
     scn_free(sc);
     return 1;
   }
-  signature(sc->path, res.message, sh.want, sizeof(sh.want), &lineno);
+  signature(sc->path, msg, sh.want, sizeof(sh.want), &lineno);
+  sh.isolate = leak_checking && strstr(msg, "memory still allocated after mg_mgr_free") != NULL;
   sh.want_line = -1;
   for (i = 0; i < sc->nlines; i++) {
     if (sc->lines[i].lineno == lineno && sc->lines[i].ntoks > 0 &&
@@ -413,7 +504,6 @@ int mgsim_shrink(int argc, char **argv) {
     }
   }
   printf("failure: %s\n", sh.want);
-  scn_result_free(&res);
   /* The lines, with tokens of their own. */
   v = (struct sline *) calloc((size_t) sc->nlines + 1, sizeof(*v));
   if (v == NULL) abort();
