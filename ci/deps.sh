@@ -11,6 +11,7 @@
 #   bench     curl, wrk, procps
 #   interop   libhttp-parser-dev, nginx, lighttpd, nodejs, npm, curl, python3
 #   browser   chromium, fonts-dejavu-core, nodejs, npm: ci/check-browser.sh
+#   capture   tshark: ci/check-pcap.sh reads mgsim's captures with it
 #   all       every group above
 #
 # A package counts as present when dpkg reports it installed, or when an
@@ -27,7 +28,7 @@
 set -eu
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 
@@ -47,12 +48,14 @@ group_packages() {
       echo "libhttp-parser-dev nginx|nginx-light lighttpd nodejs npm curl python3" ;;
     browser)
       echo "chromium fonts-dejavu-core nodejs npm" ;;
+    capture)
+      echo "tshark" ;;
     *)
       return 1 ;;
   esac
 }
 
-ALL_GROUPS="build fuzz coverage check bench interop browser"
+ALL_GROUPS="build fuzz coverage check bench interop browser capture"
 
 groups=""
 if [ "$#" -eq 0 ]; then

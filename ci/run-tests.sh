@@ -123,6 +123,13 @@ run_check "malformed scenarios rejected" bash ci/check-bad-scenarios.sh "$build/
 run_check "runaway scenarios stop at mgsim's bounds" bash ci/check-limits.sh "$build"
 run_check "mgsim command line under hostile input" bash ci/check-mgsim-cli.sh "$build/mgsim-asan"
 run_check "mgsim shrink: failures down to 1-minimal scenarios" bash ci/check-shrink.sh "$build/mgsim-asan"
+run_check "mgsim run --timeline: sequence diagrams of passing, failing and cut runs$(
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || echo '; browser rendering skipped (no chromium)')" \
+  bash ci/check-timeline.sh "$build"
+run_check "mgsim record: curl and node ws sessions recorded, replayed, corrupted" \
+  bash ci/check-record.sh "$build"
+run_check "mgsim run --pcap: captures tshark decodes, streams as the peers saw them" \
+  bash ci/check-pcap.sh "$build/mgsim-asan"
 run_check "mgsim explore finds and shrinks planted bugs; real apps hold" bash ci/check-explore.sh "$build"
 run_check "core purity (nm)" bash ci/check-core.sh "$@"
 run_check "examples (timer, echo_server epoll+poll; clients and bind under hostile peers)" bash ci/check-examples.sh "$build"

@@ -130,11 +130,101 @@ int sim_peer_got_rst(const struct sim_peer *p);
 int sim_peer_connected(const struct sim_peer *p);
 /* UDP: the datagrams received, oldest first; takes the next unchecked one. */
 int sim_peer_next_dgram(struct sim_peer *p, const char **data, size_t *len);
+/* Peers in creation order: NULL gives the first, the last gives NULL. */
+struct sim_peer *sim_peer_next(struct sim *s, const struct sim_peer *p);
+/* A peer's TCP connection: its own address and the engine's end of it.
+ * 0, or -1 when it has none (it listens, it is a UDP peer, a relay...). */
+int sim_peer_stream_addrs(const struct sim_peer *p, union socket_address *own,
+                          union socket_address *engine);
 
 /* Bytes as the trace shows what a peer got: escaped, cut to fit cap. */
 void sim_preview(const char *data, size_t len, char *out, size_t cap);
 
 /* The error text of the last failed sim_* call. */
 const char *sim_error(const struct sim *s);
+
+/* ---- the wire -------------------------------------------------------------
+ *
+ * An observer sees every packet the simulated network carries, as a capture
+ * would: the segments of each TCP stream (cut exactly where the simulation
+ * cut them: one per send the engine's send limit or the peer's window let
+ * through, one per window's worth a peer's bytes were let into the network),
+ * the handshakes, the pure acknowledgements a receiver sends, FINs, RSTs and
+ * UDP datagrams. It is told of each packet once, when the simulation sends
+ * it (`now`), in the order the simulation decides them; sent_at equals now
+ * except for a refused connect, whose RST the simulation settles when the
+ * SYN leaves (sent_at is then one delay later). Nothing the observer does
+ * can change the run (it must not call back into the simulation); unset, it
+ * costs a test per packet. Install it right after sim_new(): packets before
+ * it are not told, and sequence numbers count from it.
+ *
+ * TCP as the simulation models it:
+ * - A peer's connect: SYN; when it reaches a listener, the SYN-ACK and the
+ *   peer's ACK at that same instant (the simulation gives the peer its
+ *   connection when the SYN arrives: the SYN-ACK's arrives_at is its
+ *   sent_at). No listener: RST.
+ * - The engine's connect: SYN; the listening peer's SYN-ACK when it arrives,
+ *   the engine's ACK when that arrives. A refusing address: RST (to_engine,
+ *   peer as below, stream 0). A silent listener: the SYN alone (no
+ *   retransmissions), then nothing.
+ * - Every arrival of data or FIN is acknowledged at once by the receiver
+ *   (SIM_WIRE_ACK, unless it answers with RST or ignores it after a reset),
+ *   and a receiver whose window opens (the engine's handlers consumed bytes
+ *   under a `window` knob, a peer resumed reading under `peer-window`) sends
+ *   a window update (SIM_WIRE_ACK, len 0).
+ * - An engine connecting to its own listener meets it through a relay peer
+ *   ("link.N"): two streams, each with the relay at its peer end, `bridge`
+ *   naming the other. On such a stream the packets toward the engine are
+ *   the relay's (it forwards what the other engine end sent, and
+ *   acknowledges what it takes): the connection between the two engine
+ *   addresses is the packets with to_engine == 0 of both streams.
+ *
+ * seq and ack are relative sequence numbers, as a capture tool shows them:
+ * each direction's SYN and FIN count one, so a stream's first byte is 1. An
+ * ack of 0 means the sender has had nothing from the other end yet, not
+ * even its SYN (the packet carries no acknowledgement). */
+enum sim_wire_kind {
+  SIM_WIRE_SYN,
+  SIM_WIRE_SYNACK,
+  SIM_WIRE_DATA,
+  SIM_WIRE_FIN,
+  SIM_WIRE_RST,
+  SIM_WIRE_DGRAM,
+  SIM_WIRE_ACK /* no data, no flag but ACK: an acknowledgement or window update */
+};
+
+#define SIM_WIRE_UNLIMITED ((size_t) -1) /* a window under no knob */
+
+struct sim_wire {
+  enum sim_wire_kind kind;
+  int64_t now;                 /* virtual time of the report (us) */
+  int64_t sent_at, arrives_at; /* us; a lost datagram: when it would have
+                                  arrived (without jitter) */
+  union socket_address src, dst;
+  int stream;    /* the stream's id (creation order, from 1); 0 for datagrams
+                    and for the engine's connects no peer accepts */
+  int bridge;    /* engine to engine: the other half's stream id, else 0 */
+  int to_engine; /* 1: an engine socket receives it (a peer, a relay or an
+                    unknown address sent it); 0: the engine sent it */
+  int conn_id;   /* the engine connection at the engine end, 0 if none yet
+                    (a peer's connect before the accept); datagrams toward
+                    the engine: the receiving socket's (a UDP listener's) */
+  const char *peer; /* the peer at the other end ("link.N" for a relay);
+                       NULL: no peer there (a refused address, a datagram to
+                       nobody) */
+  const void *data; /* DATA, DGRAM: the bytes (valid during the call) */
+  size_t len;
+  size_t window;    /* TCP: the receive window the sender advertises, bytes
+                       it can take on this stream now; SIM_WIRE_UNLIMITED
+                       when no knob limits it */
+  uint64_t seq, ack; /* TCP: relative sequence numbers (see above) */
+  int lost;      /* a datagram the network dropped, or one sent to an address
+                    no UDP peer has (peer NULL); it still left the sender */
+  int dup;       /* a datagram: the network's second copy of the one before */
+};
+
+/* fn(arg, packet) for every packet from now on; fn NULL: none. */
+void sim_set_wire_observer(struct sim *s, void (*fn)(void *arg, const struct sim_wire *w),
+                           void *arg);
 
 #endif

@@ -222,6 +222,7 @@ static int simif_tcp_send(struct mg_connection *nc, const void *buf, size_t len)
   memcpy(e.data, buf, n);
   e.len = n;
   sim_schedule(s, &e);
+  if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_DATA, 0, e.at, buf, n);
   st->in_flight += n;
   who_of(nc, who, sizeof(who));
   sim_trace(s, who, "send %zu of %zu", n, len);
@@ -245,7 +246,7 @@ static int simif_udp_send(struct mg_connection *nc, const void *buf, size_t len)
     nc->err = EBADF;
     return -1;
   }
-  sim_engine_dgram(s, sk, &nc->sa, buf, len);
+  sim_engine_dgram(s, sk, &nc->sa, buf, len, sim_conn_id(nc));
   return (int) len;
 }
 
@@ -254,6 +255,12 @@ static void simif_recved(struct mg_connection *nc, size_t len) {
   struct sim_stream *st = sk != NULL ? sk->st : NULL;
   if (st == NULL) return;
   st->unconsumed -= len < st->unconsumed ? len : st->unconsumed;
+  /* Under a window knob, room made is a window update on the wire. */
+  if (WIRED(sim_of(nc->iface)) && len > 0 && st->k.window > 0 && !st->rst_to_engine &&
+      !st->rst_to_peer) {
+    sim_wire_tcp(sim_of(nc->iface), st, SIM_WIRE_ACK, 0,
+                 sim_of(nc->iface)->now + st->k.delay_us, NULL, 0);
+  }
   /* Room in recv_mbuf may let held bytes in at the next poll: the run is
    * not idle yet, even if nothing else happened in this one. */
   if (len > 0) sim_touch(sim_of(nc->iface));

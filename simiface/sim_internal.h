@@ -63,6 +63,12 @@ struct sim_stream {
   int engine_fin_sent;
   struct sim_stream *bridge; /* engine to engine: the other half, whose peer
                                 end this stream's peer end feeds */
+  /* Kept only while a wire observer looks (sim_wire.c), [0] toward the
+   * peer, [1] toward the engine: sequence space sent and arrived (SYN and
+   * FIN count one), and bytes on their way to the engine (its window counts
+   * only those that arrived). */
+  uint64_t wire_sent[2], wire_arrived[2];
+  size_t wire_flight;
   struct sim_stream *next;
 };
 
@@ -170,6 +176,8 @@ struct sim {
   uint64_t work, work_limit; /* work: the connections each poll served */
   enum sim_limit limit_hit;
   char error[200];
+  void (*wire_fn)(void *arg, const struct sim_wire *w); /* NULL: none */
+  void *wire_arg;
 };
 
 /* sim_core.c */
@@ -181,6 +189,25 @@ int sim_set_error(struct sim *s, const char *fmt, ...)
 void sim_addr_str(const union socket_address *sa, char *buf, size_t len);
 int sim_parse_addr(const char *str, union socket_address *sa);
 int sim_addr_eq(const union socket_address *a, const union socket_address *b);
+
+/* sim_wire.c: telling the wire observer (sim.h). Callers test WIRED(s)
+ * first, so that a run nobody observes pays that test and nothing more. */
+#define WIRED(s) ((s)->wire_fn != NULL)
+/* A TCP packet of st sent now by the engine end (to_engine 0) or the peer
+ * end, arriving at `arrives`; moves the sender's sequence space on. */
+void sim_wire_tcp(struct sim *s, struct sim_stream *st, enum sim_wire_kind kind,
+                  int to_engine, int64_t arrives, const void *data, size_t len);
+/* Sequence space (bytes, or 1 for a SYN or FIN) reaching the receiver. */
+void sim_wire_arrived(struct sim_stream *st, int to_engine, size_t n);
+/* The engine's connect to an address with no stream behind it: the SYN,
+ * and for a refusal the RST that answers it after delay. */
+void sim_wire_no_stream(struct sim *s, struct sim_sock *sk,
+                        const union socket_address *to, const char *peer,
+                        int64_t delay, int refused);
+void sim_wire_dgram(struct sim *s, const union socket_address *from,
+                    const union socket_address *to, int to_engine, int conn_id,
+                    const char *peer, int64_t arrives, const void *data, size_t len,
+                    int lost, int dup);
 
 /* sim_net.c */
 void sim_process(struct sim *s, struct sim_event *e);
@@ -195,7 +222,7 @@ int sim_engine_connect(struct sim *s, struct sim_sock *sk,
                        const union socket_address *to);
 void sim_engine_dgram(struct sim *s, struct sim_sock *sk,
                       const union socket_address *to, const void *buf,
-                      size_t len);
+                      size_t len, int conn_id);
 void sim_dns_query(struct sim *s, struct sim_conn *sc, const char *host);
 void sim_free_net(struct sim *s);
 void sim_live_add(struct sim_live *l, size_t idx);

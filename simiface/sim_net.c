@@ -72,6 +72,7 @@ static void rst_to_peer(struct sim *s, struct sim_stream *st) {
   if (st->rst_to_peer) return;
   st->rst_to_peer = 1;
   schedule_stream(s, EV_RST_TO_PEER, st, at(s, st->k.delay_us), NULL, 0);
+  if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_RST, 0, at(s, st->k.delay_us), NULL, 0);
 }
 
 void sim_sock_close(struct sim *s, struct sim_sock *sk) {
@@ -100,6 +101,7 @@ void sim_sock_close(struct sim *s, struct sim_sock *sk) {
       sim_trace(s, who, "close: FIN");
       st->engine_fin_sent = 1;
       schedule_stream(s, EV_FIN_TO_PEER, st, at(s, st->k.delay_us), NULL, 0);
+      if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_FIN, 0, at(s, st->k.delay_us), NULL, 0);
     }
     st->state = ST_ENGINE_GONE;
     st->sock = NULL;
@@ -122,6 +124,7 @@ void sim_sock_shutdown(struct sim *s, struct sim_sock *sk) {
   sim_trace(s, sock_who(sk, who, sizeof(who)), "shutdown: FIN");
   st->engine_fin_sent = 1;
   schedule_stream(s, EV_FIN_TO_PEER, st, at(s, st->k.delay_us), NULL, 0);
+  if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_FIN, 0, at(s, st->k.delay_us), NULL, 0);
 }
 
 /* ---- streams ------------------------------------------------------------- */
@@ -147,12 +150,16 @@ void sim_stream_pump(struct sim *s, struct sim_stream *st) {
     }
     schedule_stream(s, EV_TO_ENGINE, st, at(s, st->k.delay_us),
                     st->peer_out.buf, n);
+    if (WIRED(s)) {
+      sim_wire_tcp(s, st, SIM_WIRE_DATA, 1, at(s, st->k.delay_us), st->peer_out.buf, n);
+    }
     st->unconsumed += n;
     mbuf_remove(&st->peer_out, n);
   }
   if (st->peer_fin_sent && !st->fin_scheduled && st->peer_out.len == 0) {
     st->fin_scheduled = 1;
     schedule_stream(s, EV_FIN_TO_ENGINE, st, at(s, st->k.delay_us), NULL, 0);
+    if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_FIN, 1, at(s, st->k.delay_us), NULL, 0);
   }
 }
 
@@ -274,6 +281,7 @@ int sim_peer_connect(struct sim_peer *p, const char *addr) {
   sim_addr_str(&st->engine_addr, to, sizeof(to));
   sim_trace(s, p->name, "connect -> %s", to);
   schedule_stream(s, EV_SYN, st, at(s, st->k.delay_us), NULL, 0);
+  if (WIRED(s)) sim_wire_tcp(s, st, SIM_WIRE_SYN, 1, at(s, st->k.delay_us), NULL, 0);
   return 0;
 }
 
@@ -326,6 +334,9 @@ int sim_peer_reset(struct sim_peer *p) {
   sim_trace(p->sim, p->name, "RST");
   schedule_stream(p->sim, EV_RST_TO_ENGINE, st, at(p->sim, st->k.delay_us),
                   NULL, 0);
+  if (WIRED(p->sim)) {
+    sim_wire_tcp(p->sim, st, SIM_WIRE_RST, 1, at(p->sim, st->k.delay_us), NULL, 0);
+  }
   return 0;
 }
 
@@ -335,7 +346,14 @@ void sim_peer_reading(struct sim_peer *p, int on) {
     mbuf_append(&p->rx, p->held.buf, p->held.len);
     sim_trace(p->sim, p->name, "read %zu held bytes", p->held.len);
     mbuf_clear(&p->held);
-    if (p->st != NULL) p->st->peer_unread = 0;
+    if (p->st != NULL) {
+      struct sim_stream *st = p->st;
+      st->peer_unread = 0;
+      /* The window it had closed opens again: it says so. */
+      if (WIRED(p->sim) && st->k.peer_window > 0 && !st->peer_reset && !p->got_rst) {
+        sim_wire_tcp(p->sim, st, SIM_WIRE_ACK, 1, at(p->sim, st->k.delay_us), NULL, 0);
+      }
+    }
   }
 }
 
@@ -349,15 +367,20 @@ int sim_peer_udp_bind(struct sim_peer *p, const char *addr) {
   return 0;
 }
 
-/* Loss, duplication and jitter come from the sender's side of the path. */
+/* Loss, duplication and jitter come from the sender's side of the path.
+ * For the wire: the engine's connection at its end, and the peer's name. */
 static void send_dgram(struct sim *s, const struct sim_knobs *k,
                        enum sim_event_kind kind, struct sim_peer *to_peer,
                        const union socket_address *from,
                        const union socket_address *dest, const void *data,
-                       size_t len, const char *who) {
+                       size_t len, const char *who, int conn_id, const char *peer) {
   int copies = 1, i;
   if (rng_chance(&s->rng, k->loss)) {
     sim_trace(s, who, "datagram %zu lost", len);
+    if (WIRED(s)) {
+      sim_wire_dgram(s, from, dest, kind == EV_DGRAM_TO_ENGINE, conn_id, peer,
+                     at(s, k->delay_us), data, len, 1, 0);
+    }
     return;
   }
   if (rng_chance(&s->rng, k->dup)) copies = 2;
@@ -374,15 +397,22 @@ static void send_dgram(struct sim *s, const struct sim_knobs *k,
       memcpy(e.data, data, len);
       e.len = len;
     }
+    if (WIRED(s)) {
+      sim_wire_dgram(s, from, dest, kind == EV_DGRAM_TO_ENGINE, conn_id, peer, e.at,
+                     data, len, 0, i);
+    }
     sim_schedule(s, &e);
   }
   if (copies == 2) sim_trace(s, who, "datagram %zu duplicated", len);
 }
 
+static struct sim_sock *find_udp_sock(struct sim *s, const union socket_address *to);
+
 int sim_peer_sendto(struct sim_peer *p, const char *addr, const void *data,
                     size_t len) {
   union socket_address dest;
   char to[64];
+  int conn_id = 0;
   if (p->kind != PEER_UDP) {
     return sim_set_error(p->sim, "peer %s is not a UDP peer", p->name);
   }
@@ -391,8 +421,12 @@ int sim_peer_sendto(struct sim_peer *p, const char *addr, const void *data,
   }
   sim_addr_str(&dest, to, sizeof(to));
   sim_trace(p->sim, p->name, "sendto %s %zu", to, len);
+  if (WIRED(p->sim)) {
+    struct sim_sock *sk = find_udp_sock(p->sim, &dest);
+    conn_id = sk != NULL && sk->owner != NULL ? sk->owner->id : 0;
+  }
   send_dgram(p->sim, &p->k, EV_DGRAM_TO_ENGINE, NULL, &p->addr, &dest, data,
-             len, p->name);
+             len, p->name, conn_id, p->name);
   return 0;
 }
 
@@ -401,6 +435,18 @@ size_t *sim_peer_cursor(struct sim_peer *p) { return &p->cursor; }
 int sim_peer_got_fin(const struct sim_peer *p) { return p->got_fin; }
 int sim_peer_got_rst(const struct sim_peer *p) { return p->got_rst; }
 int sim_peer_connected(const struct sim_peer *p) { return p->connected; }
+
+struct sim_peer *sim_peer_next(struct sim *s, const struct sim_peer *p) {
+  return p == NULL ? s->peers : p->next;
+}
+
+int sim_peer_stream_addrs(const struct sim_peer *p, union socket_address *own,
+                          union socket_address *engine) {
+  if (p->kind != PEER_TCP || p->st == NULL || p->st->bridge != NULL) return -1;
+  *own = p->st->peer_addr;
+  *engine = p->st->engine_addr;
+  return 0;
+}
 
 int sim_peer_next_dgram(struct sim_peer *p, const char **data, size_t *len) {
   size_t n;
@@ -465,6 +511,11 @@ static int link_engines(struct sim *s, struct sim_sock *sk,
   sk->st = c;
   schedule_stream(s, EV_SYN, srv, at(s, srv->k.delay_us), NULL, 0);
   schedule_connected(s, sk, 0, at(s, 2 * c->k.delay_us));
+  if (WIRED(s)) { /* the relay passes the SYN on as it comes */
+    sim_wire_tcp(s, c, SIM_WIRE_SYN, 0, at(s, srv->k.delay_us), NULL, 0);
+    sim_wire_arrived(c, 0, 1);
+    sim_wire_tcp(s, srv, SIM_WIRE_SYN, 1, at(s, srv->k.delay_us), NULL, 0);
+  }
   return 0;
 }
 
@@ -479,10 +530,12 @@ int sim_engine_connect(struct sim *s, struct sim_sock *sk,
   }
   if (server == NULL || server->mode == SIM_REFUSE) {
     schedule_connected(s, sk, ECONNREFUSED, at(s, rtt));
+    if (WIRED(s)) sim_wire_no_stream(s, sk, to, server != NULL ? server->name : NULL, rtt / 2, 1);
     return 0;
   }
   if (server->mode == SIM_SILENT) {
     schedule_connected(s, sk, ETIMEDOUT, at(s, server->k.connect_timeout_us));
+    if (WIRED(s)) sim_wire_no_stream(s, sk, to, server->name, server->k.delay_us, 0);
     return 0;
   }
   snprintf(name, sizeof(name), "%s.%d", server->name, ++server->children);
@@ -500,6 +553,7 @@ int sim_engine_connect(struct sim *s, struct sim_sock *sk,
   schedule_stream(s, EV_PEER_ACCEPTED, child->st, at(s, child->k.delay_us),
                   NULL, 0);
   schedule_connected(s, sk, 0, at(s, rtt));
+  if (WIRED(s)) sim_wire_tcp(s, child->st, SIM_WIRE_SYN, 0, at(s, child->k.delay_us), NULL, 0);
   return 0;
 }
 
@@ -514,17 +568,22 @@ static struct sim_peer *find_udp_peer(struct sim *s,
 
 void sim_engine_dgram(struct sim *s, struct sim_sock *sk,
                       const union socket_address *to, const void *buf,
-                      size_t len) {
+                      size_t len, int conn_id) {
   struct sim_peer *p = find_udp_peer(s, to);
   char who[16], dest[64];
   sock_who(sk, who, sizeof(who));
   sim_addr_str(to, dest, sizeof(dest));
   if (p == NULL) {
     sim_trace(s, who, "datagram %zu to %s: nobody there", len, dest);
+    if (WIRED(s)) {
+      sim_wire_dgram(s, &sk->local, to, 0, conn_id, NULL, at(s, s->knobs.delay_us), buf,
+                     len, 1, 0);
+    }
     return;
   }
   sim_trace(s, who, "datagram %zu -> %s", len, p->name);
-  send_dgram(s, &p->k, EV_DGRAM_TO_PEER, p, &sk->local, to, buf, len, who);
+  send_dgram(s, &p->k, EV_DGRAM_TO_PEER, p, &sk->local, to, buf, len, who, conn_id,
+             p->name);
 }
 
 /* ---- arrivals ------------------------------------------------------------ */
@@ -574,6 +633,7 @@ void sim_preview(const char *data, size_t len, char *out, size_t cap) {
 static void arrive_syn(struct sim *s, struct sim_stream *st) {
   struct sim_sock *lk = find_engine_sock(s, SOCK_TCP_LISTEN, &st->engine_addr);
   struct sim_stream **pending;
+  if (WIRED(s)) sim_wire_arrived(st, 1, 1);
   if (lk == NULL) {
     st->state = ST_ENGINE_GONE;
     sim_trace(s, st->peer->name, "refused: nobody listens there");
@@ -591,6 +651,15 @@ static void arrive_syn(struct sim *s, struct sim_stream *st) {
   st->state = ST_PENDING_ACCEPT;
   st->peer->connected = 1;
   sim_trace(s, st->peer->name, "connected");
+  if (WIRED(s)) {
+    /* The peer is connected from this instant: its SYN-ACK takes no time. */
+    sim_wire_tcp(s, st, SIM_WIRE_SYNACK, 0, s->now, NULL, 0);
+    sim_wire_arrived(st, 0, 1);
+    sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
+    if (st->bridge != NULL) { /* the relay answers the connecting engine */
+      sim_wire_tcp(s, st->bridge, SIM_WIRE_SYNACK, 1, at(s, st->bridge->k.delay_us), NULL, 0);
+    }
+  }
 }
 
 /* What peers receive is kept for the expectations to read, so it is memory
@@ -622,17 +691,26 @@ static void arrive_at_peer(struct sim *s, struct sim_event *e) {
     st->peer_unread += e->len;
     sim_trace(s, p->name, "got %zu, not reading", e->len);
   }
+  if (WIRED(s)) {
+    sim_wire_arrived(st, 0, e->len);
+    sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
+  }
 }
 
-static void arrive_dgram_at_engine(struct sim *s, struct sim_event *e) {
-  struct sim_sock *sk = find_engine_sock(s, SOCK_UDP, &e->dest);
-  char to[64];
+static struct sim_sock *find_udp_sock(struct sim *s, const union socket_address *to) {
+  struct sim_sock *sk = find_engine_sock(s, SOCK_UDP, to);
   size_t i;
   /* A connected UDP socket receives what is sent to its local address. */
   for (i = 0; sk == NULL && i < s->live_socks.n; i++) {
     struct sim_sock *c = s->socks[s->live_socks.idx[i]];
-    if (c != NULL && c->kind == SOCK_UDP && sim_addr_eq(&c->local, &e->dest)) sk = c;
+    if (c != NULL && c->kind == SOCK_UDP && sim_addr_eq(&c->local, to)) sk = c;
   }
+  return sk;
+}
+
+static void arrive_dgram_at_engine(struct sim *s, struct sim_event *e) {
+  struct sim_sock *sk = find_udp_sock(s, &e->dest);
+  char to[64];
   if (sk == NULL) {
     sim_addr_str(&e->dest, to, sizeof(to));
     sim_trace(s, "net", "datagram %zu to %s: nobody there", e->len, to);
@@ -650,15 +728,26 @@ void sim_process(struct sim *s, struct sim_event *e) {
       arrive_syn(s, st);
       break;
     case EV_TO_ENGINE:
+      if (WIRED(s)) st->wire_flight -= e->len < st->wire_flight ? e->len : st->wire_flight;
       if (st->rst_to_engine) break;
       if (st->state == ST_ENGINE_GONE) {
         rst_to_peer(s, st); /* bytes for a closed socket */
         break;
       }
       mbuf_append(&st->engine_rx, e->data, e->len);
+      if (WIRED(s)) {
+        sim_wire_arrived(st, 1, e->len);
+        sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
+      }
       break;
     case EV_FIN_TO_ENGINE:
       if (st->state != ST_ENGINE_GONE) st->fin_to_engine = 1;
+      /* Acknowledged, also by a socket that closed with its own FIN (as a
+       * stack's lingering end does); not by one that sent RST. */
+      if (WIRED(s) && !st->rst_to_engine && !st->rst_to_peer) {
+        sim_wire_arrived(st, 1, 1);
+        sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
+      }
       break;
     case EV_RST_TO_ENGINE:
       if (st->state != ST_ENGINE_GONE) {
@@ -670,6 +759,10 @@ void sim_process(struct sim *s, struct sim_event *e) {
       if (st->bridge != NULL) {
         st->in_flight -= e->len;
         if (!st->bridge->peer_reset) {
+          if (WIRED(s)) {
+            sim_wire_arrived(st, 0, e->len);
+            sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
+          }
           mbuf_append(&st->bridge->peer_out, e->data, e->len);
           sim_stream_pump(s, st->bridge);
         }
@@ -678,6 +771,10 @@ void sim_process(struct sim *s, struct sim_event *e) {
       }
       break;
     case EV_FIN_TO_PEER:
+      if (WIRED(s) && !st->peer_reset && !st->peer->got_rst) {
+        sim_wire_arrived(st, 0, 1);
+        sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
+      }
       if (st->bridge != NULL) {
         st->bridge->peer_fin_sent = 1;
         sim_stream_pump(s, st->bridge);
@@ -692,6 +789,10 @@ void sim_process(struct sim *s, struct sim_event *e) {
           st->bridge->peer_reset = 1;
           schedule_stream(s, EV_RST_TO_ENGINE, st->bridge,
                           at(s, st->bridge->k.delay_us), NULL, 0);
+          if (WIRED(s)) {
+            sim_wire_tcp(s, st->bridge, SIM_WIRE_RST, 1, at(s, st->bridge->k.delay_us),
+                         NULL, 0);
+          }
         }
         break;
       }
@@ -702,6 +803,10 @@ void sim_process(struct sim *s, struct sim_event *e) {
       if (st->state != ST_ENGINE_GONE) {
         st->peer->connected = 1;
         sim_trace(s, st->peer->name, "accepted a connection");
+        if (WIRED(s)) {
+          sim_wire_arrived(st, 0, 1);
+          sim_wire_tcp(s, st, SIM_WIRE_SYNACK, 1, at(s, st->k.delay_us), NULL, 0);
+        }
       }
       break;
     case EV_CONNECTED: {
@@ -709,7 +814,13 @@ void sim_process(struct sim *s, struct sim_event *e) {
       if (sk == NULL || sk->st != st) break;
       sk->connect_done = 1;
       sk->connect_err = e->err;
-      if (e->err == 0 && st != NULL) st->state = ST_OPEN;
+      if (e->err == 0 && st != NULL) {
+        st->state = ST_OPEN;
+        if (WIRED(s)) {
+          sim_wire_arrived(st, 1, 1);
+          sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
+        }
+      }
       break;
     }
     case EV_DGRAM_TO_ENGINE:

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "native.h"
+#include "record.h"
+#include "run_outputs.h"
 #include "scn_internal.h"
 
 static const char s_usage[] =
@@ -31,12 +33,23 @@ static const char s_usage[] =
     "       mgsim shrink FILE [--seed N] [--out FILE]\n"
     "                                         a failing scenario down to a\n"
     "                                         1-minimal one that fails the same way\n"
+    "       mgsim record --listen [IP:]PORT --to IP:PORT --app \"NAME ADDRESS [ARGS]\"\n"
+    "                    [--count N] OUT.scn  a proxy between a real client and a\n"
+    "                                         server, written as a scenario that\n"
+    "                                         replays the client against the app\n"
     "       mgsim --help\n"
     "\n"
     "options:\n"
     "  --seed N       seed of the PRNG for files without a 'seed' line (default 1),\n"
     "                 0..18446744073709551615; a file that pins its seed keeps it\n"
     "  --trace FILE   write the trace(s) to FILE ('-' for stdout)\n"
+    "  --timeline FILE  draw the run as a sequence diagram: FILE ending in .html\n"
+    "                 (a page) or .svg; one scenario, simulated (run only)\n"
+    "  --pcap FILE    write every packet of the run to FILE, a libpcap capture\n"
+    "                 (Ethernet, IPv4/IPv6, TCP, UDP; virtual time); one\n"
+    "                 scenario, simulated (run only)\n"
+    "  --peer-bytes FILE  write what each peer sent and got over TCP (hex), what\n"
+    "                 a capture of the run holds; one scenario, simulated\n"
     "  --repeat N     run each scenario N times (1..1000); the traces must be\n"
     "                 identical\n"
     "  --verbose      print each scenario's trace\n"
@@ -212,8 +225,7 @@ static int output_ok(FILE *fp, const char *what) {
   return -1;
 }
 
-/* Closes fp (not stdout), reporting any write error on it. */
-static int close_output(FILE *fp, const char *what) {
+int mgsim_close_output(FILE *fp, const char *what) {
   int rc = output_ok(fp, what);
   if (fp != stdout) {
     errno = 0;
@@ -343,7 +355,7 @@ static int to_fuzz(int argc, char **argv) {
       rc = 2;
     } else {
       size_t put = fwrite(bytes, 1, len, fp);
-      if (close_output(fp, out) != 0 || put != len) {
+      if (mgsim_close_output(fp, out) != 0 || put != len) {
         rc = 2;
       } else {
         written++;
@@ -368,7 +380,8 @@ static const char *option_value(int argc, char **argv, int *i) {
 }
 
 static int run_files(const struct list *files, int check_only, uint64_t seed,
-                     int has_seed, int repeat, int verbose, FILE *trace_fp) {
+                     int has_seed, int repeat, int verbose, FILE *trace_fp,
+                     struct run_outputs *outs) {
   int passed = 0, failed = 0, malformed = 0, skipped = 0;
   size_t f;
   for (f = 0; f < files->n; f++) {
@@ -390,6 +403,7 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
     }
     s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
     scn_run_checked(sc, s, &first);
+    run_outputs_ran(outs, sc, s, &first);
     if (first.skipped) {
       printf("skip %s: %s\n", files->items[f], sc->native_skip);
       skipped++;
@@ -550,7 +564,9 @@ int mgsim_main(int argc, char **argv) {
   uint64_t seed = 0, u;
   int has_seed = 0, repeat = 1, verbose = 0, check_only, compare, i, rc;
   FILE *trace_fp = NULL;
+  struct run_outputs outs;
 
+  memset(&outs, 0, sizeof(outs));
   scn_register_builtin_apps();
   scn_leak_check_enable(1);
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -562,6 +578,7 @@ int mgsim_main(int argc, char **argv) {
   if (strcmp(argv[1], "to-fuzz") == 0) return to_fuzz(argc, argv);
   if (strcmp(argv[1], "shrink") == 0) return mgsim_shrink(argc, argv);
   if (strcmp(argv[1], "explore") == 0) return mgsim_explore(argc, argv);
+  if (strcmp(argv[1], "record") == 0) return mgsim_record(argc, argv);
   check_only = strcmp(argv[1], "check") == 0;
   compare = strcmp(argv[1], "compare") == 0;
   if (!check_only && !compare && strcmp(argv[1], "run") != 0) {
@@ -597,6 +614,12 @@ int mgsim_main(int argc, char **argv) {
       }
       if (opt[6] == 't') scn_max_trace_mib = (size_t) u;
       if (opt[6] == 'w') scn_max_work_millions = (unsigned long) u;
+    } else if (strcmp(opt, "--timeline") == 0) {
+      if ((outs.timeline.path = option_value(argc, argv, &i)) == NULL) goto fail;
+    } else if (strcmp(opt, "--pcap") == 0) {
+      if ((outs.pcap.path = option_value(argc, argv, &i)) == NULL) goto fail;
+    } else if (strcmp(opt, "--peer-bytes") == 0) {
+      if ((outs.bytes.path = option_value(argc, argv, &i)) == NULL) goto fail;
     } else if (strcmp(opt, "--verbose") == 0) {
       verbose = 1;
     } else if (strcmp(opt, "--native") == 0) {
@@ -635,10 +658,15 @@ int mgsim_main(int argc, char **argv) {
     if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
     goto fail;
   }
+  if (run_outputs_open(&outs, !check_only && !compare, files.n) != 0) {
+    if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
+    goto fail;
+  }
   rc = compare ? compare_files(&files, seed, has_seed, verbose)
-               : run_files(&files, check_only, seed, has_seed, repeat, verbose, trace_fp);
+               : run_files(&files, check_only, seed, has_seed, repeat, verbose, trace_fp, &outs);
+  if (run_outputs_close(&outs) != 0) rc = 2;
   list_free(&files);
-  if (trace_fp != NULL && trace_fp != stdout && close_output(trace_fp, trace_path) != 0) {
+  if (trace_fp != NULL && trace_fp != stdout && mgsim_close_output(trace_fp, trace_path) != 0) {
     rc = 2;
   }
   if (output_ok(stdout, "to stdout") != 0) rc = 2;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "peer_bytes.h"
 #include "world.h"
 
 static int parse_size(const struct tok *t, size_t *out) {
@@ -249,6 +250,7 @@ static int cmd_peer(struct scn_ctx *ctx, const struct tok *t, int n, int dry,
     if (!dry) {
       rc = first == 4 ? w_peer_sendto(ctx, p, t[3].s, data.buf, data.len)
                       : w_peer_send(ctx, p, data.buf, data.len);
+      if (rc == 0 && first == 3) peer_bytes_sent(t[1].s, data.buf, data.len);
     }
     mbuf_free(&data);
   } else {

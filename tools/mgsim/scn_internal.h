@@ -95,8 +95,27 @@ int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
 /* shrink.c: mgsim shrink FILE [--seed N] [--out FILE] (argv[1] is "shrink"). */
 int mgsim_shrink(int argc, char **argv);
+/* mgsim_cli.c: closes fp (not stdout), reporting any write error on it:
+ * 0 or -1. */
+int mgsim_close_output(FILE *fp, const char *what);
 /* explore.c: mgsim explore [OPTIONS] (argv[1] is "explore"). */
 int mgsim_explore(int argc, char **argv);
+
+/* scn_run.c: what --pcap and --timeline watch a run through. Each member
+ * may be NULL: wire gets every packet of the simulated network (set as the
+ * simulation's wire observer when a run starts), failed the first failure
+ * (its line and why), ended the run's end, after mg_mgr_free. */
+#define SCN_MAX_WATCHERS 4
+struct sim_wire;
+struct scn_watcher {
+  void (*wire)(void *arg, const struct sim_wire *w);
+  void (*failed)(void *arg, struct scn_ctx *ctx, int line, const char *why);
+  void (*ended)(void *arg, struct scn_ctx *ctx);
+  void *arg;
+};
+/* 0, or -1 when SCN_MAX_WATCHERS are watching already. */
+int scn_watch(const struct scn_watcher *w);
+void scn_unwatch(const struct scn_watcher *w);
 
 /* leak_check.c: scn_run, and then, in ASan builds once enabled (mgsim's
  * commands enable it), whether the run left memory allocated that nothing

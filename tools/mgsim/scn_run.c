@@ -20,6 +20,51 @@ static struct scn_ctx *s_ctx;
 
 struct scn_ctx *scn_current(void) { return s_ctx; }
 
+static struct scn_watcher s_watchers[SCN_MAX_WATCHERS];
+static int s_nwatchers;
+
+int scn_watch(const struct scn_watcher *w) {
+  if (s_nwatchers == SCN_MAX_WATCHERS) return -1;
+  s_watchers[s_nwatchers++] = *w;
+  return 0;
+}
+
+void scn_unwatch(const struct scn_watcher *w) {
+  int i;
+  for (i = 0; i < s_nwatchers; i++) {
+    if (s_watchers[i].arg == w->arg && s_watchers[i].wire == w->wire &&
+        s_watchers[i].failed == w->failed && s_watchers[i].ended == w->ended) {
+      memmove(&s_watchers[i], &s_watchers[i + 1],
+              (size_t) (s_nwatchers - i - 1) * sizeof(s_watchers[0]));
+      s_nwatchers--;
+      return;
+    }
+  }
+}
+
+/* The simulation's one wire observer, shared by every watcher. */
+static void wire_to_watchers(void *arg, const struct sim_wire *w) {
+  int i;
+  (void) arg;
+  for (i = 0; i < s_nwatchers; i++) {
+    if (s_watchers[i].wire != NULL) s_watchers[i].wire(s_watchers[i].arg, w);
+  }
+}
+
+static void failed_to_watchers(struct scn_ctx *ctx, int line, const char *why) {
+  int i;
+  for (i = 0; i < s_nwatchers; i++) {
+    if (s_watchers[i].failed != NULL) s_watchers[i].failed(s_watchers[i].arg, ctx, line, why);
+  }
+}
+
+static void ended_to_watchers(struct scn_ctx *ctx) {
+  int i;
+  for (i = 0; i < s_nwatchers; i++) {
+    if (s_watchers[i].ended != NULL) s_watchers[i].ended(s_watchers[i].arg, ctx);
+  }
+}
+
 void scn_time_tolerance(int64_t delay_us, int64_t *early, int64_t *late) {
   *early = 8 * delay_us < 1000 ? 1000 : 8 * delay_us;
   *late = 1000 + (scn_time_scale > 0 ? (int64_t) (50000 / scn_time_scale) : 0);
@@ -428,6 +473,7 @@ static int make_world(struct scn_ctx *ctx, uint64_t seed, char *err, size_t errl
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  if (s_nwatchers > 0) sim_set_wire_observer(ctx->sim, wire_to_watchers, NULL);
   sim_set_poll_limit(ctx->sim, scn_poll_limit);
   sim_set_tracing(ctx->sim, scn_tracing);
   sim_set_limits(ctx->sim, scn_max_trace_mib << 20,
@@ -439,7 +485,7 @@ static int make_world(struct scn_ctx *ctx, uint64_t seed, char *err, size_t errl
 void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   struct scn_ctx *ctx = (struct scn_ctx *) calloc(1, sizeof(*ctx));
   char err[400];
-  int i, lineno = 0, settled = 0;
+  int i, lineno = 0, settled = 0, told = 0;
   memset(res, 0, sizeof(*res));
   if (ctx == NULL) {
     res->message = NULL;
@@ -489,6 +535,11 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
     settled = 1;
     if (ctx->broken[0] != '\0') snprintf(err, sizeof(err), "%s", ctx->broken);
   }
+  /* Watchers see the failure where it happened, before the teardown. */
+  if (err[0] != '\0') {
+    failed_to_watchers(ctx, lineno, err);
+    told = 1;
+  }
   if (err[0] == '\0' && ctx->mgr_live) {
     lineno = sc->nlines > 0 ? sc->lines[sc->nlines - 1].lineno : 0;
     w_mgr_free(ctx);
@@ -513,6 +564,8 @@ void scn_run(const struct scn *sc, uint64_t seed, struct scn_result *res) {
   res->delay_us = w_knobs(ctx)->delay_us;
   res->end_us = w_now(ctx);
   if (!res->passed) res->message = failure(ctx, lineno, err);
+  if (!res->passed && !told) failed_to_watchers(ctx, lineno, err);
+  ended_to_watchers(ctx);
   res->trace = w_trace_take(ctx);
   s_ctx = NULL;
   if (ctx->cwd[0] != '\0' && chdir(ctx->cwd) != 0) ctx->cwd[0] = '\0';
