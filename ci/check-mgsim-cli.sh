@@ -88,6 +88,35 @@ fi
 expect 2 "cannot write $tmp/no/such/trace: No such file or directory" \
   "$mgsim" run --trace "$tmp/no/such/trace" "$ok"
 
+# ---- what a run writes besides its trace ------------------------------------
+# An output that is the scenario itself, or another output, is refused
+# before anything is written; a malformed scenario leaves existing outputs
+# as they were, and makes none.
+cp "$ok" "$tmp/self.scn"
+expect 2 "--peer-bytes $tmp/self.scn is the scenario file itself" \
+  "$mgsim" run "$tmp/self.scn" --peer-bytes "$tmp/self.scn"
+cmp -s "$ok" "$tmp/self.scn" || {
+  echo "FAIL: --peer-bytes naming the scenario changed the scenario"
+  bad=1
+}
+expect 2 "--timeline $tmp/same.svg is another output's file too" \
+  "$mgsim" run "$ok" --timeline "$tmp/same.svg" --pcap "$tmp/same.svg"
+printf 'no such command\n' >"$tmp/typo.scn"
+for f in keep.svg keep.pcap keep.bytes; do echo kept >"$tmp/$f"; done
+expect 2 "unknown command 'no'" "$mgsim" run "$tmp/typo.scn" --timeline "$tmp/keep.svg" \
+  --pcap "$tmp/keep.pcap" --peer-bytes "$tmp/keep.bytes"
+for f in keep.svg keep.pcap keep.bytes; do
+  [ "$(cat "$tmp/$f")" = kept ] || {
+    echo "FAIL: a malformed scenario truncated $f"
+    bad=1
+  }
+done
+expect 2 "unknown command 'no'" "$mgsim" run "$tmp/typo.scn" --pcap "$tmp/new.pcap"
+[ ! -e "$tmp/new.pcap" ] || {
+  echo "FAIL: a malformed scenario left an empty new.pcap behind"
+  bad=1
+}
+
 # ---- paths ------------------------------------------------------------------
 expect 2 "mgsim: $tmp/missing.scn: No such file or directory" "$mgsim" run "$tmp/missing.scn"
 mkfifo "$tmp/fifo.scn"

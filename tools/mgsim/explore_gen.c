@@ -692,7 +692,9 @@ static void client_replies(struct gen *g) {
       line(g, at + (int64_t) rng_below(&g->rng, 2000), "peer %s close", peer);
     }
     g->bytes += r.len;
-    at = g->t + settle(g, r.len);
+    /* The next reply waits for its own request too (a reply of none
+     * wrote no line, so g->t may be behind that). */
+    if (g->t + settle(g, r.len) > at) at = g->t + settle(g, r.len);
     mbuf_free(&r);
     switch (c->reply) {
       case R_LENGTH:

@@ -402,6 +402,10 @@ static int run_files(const struct list *files, int check_only, uint64_t seed,
       continue;
     }
     s = sc->has_seed ? sc->seed : has_seed ? seed : 1;
+    if (run_outputs_start(outs) != 0) {
+      scn_free(sc);
+      return 2;
+    }
     scn_run_checked(sc, s, &first);
     run_outputs_ran(outs, sc, s, &first);
     if (first.skipped) {
@@ -658,7 +662,7 @@ int mgsim_main(int argc, char **argv) {
     if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
     goto fail;
   }
-  if (run_outputs_open(&outs, !check_only && !compare, files.n) != 0) {
+  if (run_outputs_open(&outs, !check_only && !compare, files.items, files.n) != 0) {
     if (trace_fp != NULL && trace_fp != stdout) fclose(trace_fp);
     goto fail;
   }

@@ -12,41 +12,34 @@
 struct timeline;
 struct pcap_writer;
 
-/* --timeline FILE: the first run drawn (timeline.h). */
-struct timeline_out {
+/* One output: its path (NULL: not asked for) and whether this run made
+ * the file (then it goes again when nothing was written to it). */
+struct run_output {
   const char *path;
-  FILE *fp;
-  struct timeline *tl;
-  struct scn_watcher watcher;
-  int html, bad;
-};
-
-/* --pcap FILE: the packets of the first run (pcap.h). */
-struct pcap_out {
-  const char *path;
-  struct pcap_writer *pw;
+  int created, started;
   struct scn_watcher watcher;
 };
 
-/* --peer-bytes FILE: what the capture's TCP streams must carry (peer_bytes.h). */
-struct bytes_out {
-  const char *path;
-  int open;
-  struct scn_watcher watcher;
-};
-
-/* Each with a path (NULL: not asked for). */
 struct run_outputs {
-  struct timeline_out timeline;
-  struct pcap_out pcap;
-  struct bytes_out bytes;
+  struct run_output timeline, pcap, bytes;
+  /* --timeline: where it is drawn, in which form, and whether that failed */
+  struct timeline *tl;
+  FILE *tl_fp;
+  int tl_html, tl_bad;
+  struct pcap_writer *pw; /* --pcap */
 };
 
-/* Opens what was asked for, for a run (not check or compare) of nfiles
- * scenarios: 0, or -1 when one cannot be written or does not apply (said
- * on stderr; nothing is left behind). */
-int run_outputs_open(struct run_outputs *o, int run, size_t nfiles);
-/* A scenario ran (the first run of --repeat): the timeline is drawn. */
+/* Checks what was asked for against a run (not check or compare) of the
+ * scenario files inputs[0..n-1]: one simulated run, each file writable and
+ * neither an input nor another output. Nothing is truncated yet (a
+ * malformed scenario must not cost an existing file its contents). 0, or
+ * -1 said on stderr, with nothing left behind. */
+int run_outputs_open(struct run_outputs *o, int run, char *const *inputs, size_t n);
+/* The scenario parsed and is about to run: the files are started. 0, or -1
+ * said on stderr. */
+int run_outputs_start(struct run_outputs *o);
+/* It ran (the first run of --repeat, the only one watched): the timeline
+ * is drawn. */
 void run_outputs_ran(struct run_outputs *o, const struct scn *sc, uint64_t seed,
                      const struct scn_result *res);
 /* 0, or -1 when something could not be written whole (said on stderr). */
