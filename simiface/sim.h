@@ -208,7 +208,8 @@ struct sim_wire {
                     unknown address sent it); 0: the engine sent it */
   int conn_id;   /* the engine connection at the engine end, 0 if none yet
                     (a peer's connect before the accept); datagrams toward
-                    the engine: the receiving socket's (a UDP listener's) */
+                    the engine: the receiving socket's (a UDP listener's)
+                    when the datagram was sent */
   const char *peer; /* the peer at the other end ("link.N" for a relay);
                        NULL: no peer there (a refused address, a datagram to
                        nobody) */

@@ -219,6 +219,32 @@ static void ws_reply(struct mbuf *want, int op, const unsigned char *p, size_t n
   mbuf_append(want, p, n);
 }
 
+/* A message of n bytes from a peer as masked frames: in up to three
+ * fragments, perhaps with a PING between two of them, whose PONG (at once)
+ * goes into pongs. Returns the time of its last piece. */
+static int64_t ws_message(struct gen *g, int64_t at, int peer, const unsigned char *payload,
+                          size_t n, int text, struct mbuf *pongs) {
+  unsigned char buf[2048];
+  int frags = 1 + (int) rng_below(&g->rng, 3), f;
+  size_t off = 0;
+  if ((size_t) frags > n) frags = n > 0 ? (int) n : 1;
+  for (f = 0; f < frags; f++) {
+    size_t len = f == frags - 1 ? n - off : rng_below(&g->rng, n - off + 1);
+    at = send_cut(g, at, peer, buf,
+                  ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1, payload + off,
+                           len));
+    off += len;
+    if (f < frags - 1 && rng_chance(&g->rng, 0.3)) {
+      unsigned char ping[16];
+      size_t pn = rng_below(&g->rng, sizeof(ping));
+      random_bytes(g, ping, pn, 0);
+      at = send_cut(g, at, peer, buf, ws_frame(g, buf, 9, 1, ping, pn));
+      ws_reply(pongs, 10, ping, pn);
+    }
+  }
+  return at;
+}
+
 static const char s_ws_handshake[] =
     "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -351,26 +377,11 @@ static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
     at = send_cut(g, at, peer, (const unsigned char *) s_ws_handshake, sizeof(s_ws_handshake) - 1);
     nsends = (int) rng_below(&g->rng, 4);
     for (k = 0; k < nsends; k++) {
-      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 600 : 100), off = 0;
-      int text = rng_chance(&g->rng, 0.5), frags = 1 + (int) rng_below(&g->rng, 3), f;
+      size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? 600 : 100);
+      int text = rng_chance(&g->rng, 0.5);
       unsigned char payload[600];
       random_bytes(g, payload, n, text);
-      if ((size_t) frags > n) frags = n > 0 ? (int) n : 1;
-      for (f = 0; f < frags; f++) {
-        size_t len = f == frags - 1 ? n - off : rng_below(&g->rng, n - off + 1);
-        at = send_cut(g, at, peer, buf,
-                      ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1,
-                               payload + off, len));
-        off += len;
-        /* A ping between fragments: its pong comes back at once. */
-        if (f < frags - 1 && rng_chance(&g->rng, 0.3)) {
-          unsigned char ping[16];
-          size_t pn = rng_below(&g->rng, sizeof(ping));
-          random_bytes(g, ping, pn, 0);
-          at = send_cut(g, at, peer, buf, ws_frame(g, buf, 9, 1, ping, pn));
-          ws_reply(&want, 10, ping, pn);
-        }
-      }
+      at = ws_message(g, at, peer, payload, n, text, &want);
       /* The echo: the message whole, its first opcode, unmasked. */
       ws_reply(&want, text ? 1 : 2, payload, n);
     }
@@ -481,25 +492,10 @@ static void chat_room(struct gen *g) {
    * in fragments with a ping between them, whose pong only its sender gets. */
   nmsgs = (int) rng_below(&g->rng, (uint64_t) (n < 7 ? 3 * n : 20) + 1);
   for (m = 0; m < nmsgs; m++) {
-    int s = (int) rng_below(&g->rng, (uint64_t) n), frags = 1 + (int) rng_below(&g->rng, 3), f;
-    int text = rng_chance(&g->rng, 0.7);
-    size_t len = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(payload) : 100), off = 0;
+    int s = (int) rng_below(&g->rng, (uint64_t) n), text = rng_chance(&g->rng, 0.7);
+    size_t len = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(payload) : 100);
     random_bytes(g, payload, len, text);
-    if ((size_t) frags > len) frags = len > 0 ? (int) len : 1;
-    for (f = 0; f < frags; f++) {
-      size_t flen = f == frags - 1 ? len - off : rng_below(&g->rng, len - off + 1);
-      at = send_cut(g, at, g->chat_peers[s], buf,
-                    ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1,
-                             payload + off, flen));
-      off += flen;
-      if (f < frags - 1 && rng_chance(&g->rng, 0.3)) {
-        unsigned char ping[16];
-        size_t pn = rng_below(&g->rng, sizeof(ping));
-        random_bytes(g, ping, pn, 0);
-        at = send_cut(g, at, g->chat_peers[s], buf, ws_frame(g, buf, 9, 1, ping, pn));
-        ws_reply(&want[s], 10, ping, pn);
-      }
-    }
+    at = ws_message(g, at, g->chat_peers[s], payload, len, text, &want[s]);
     for (j = 0; j < n; j++) {
       if (j != s) ws_reply(&want[j], 1, payload, len);
     }

@@ -3,8 +3,11 @@
  * peer with a TCP connection sent and received in the run, in hex. It is
  * kept apart from the simulated wire (the bytes come from the scenario's
  * send lines and the peers' receive buffers), so that a capture of the same
- * run (--pcap) can be held against it: ci/check-pcap.sh does. One block per
- * peer, in the order the peers were made:
+ * run (--pcap) can be held against it: ci/check-pcap.sh does. "sent" is
+ * what the script gave to send, "got" what the peer has read: where a peer
+ * stopped reading or reset mid-transfer, the wire carried more than it got
+ * (or less than it sent), so the check uses scenarios whose peers read
+ * everything. One block per peer, in the order the peers were made:
  *
  *   peer NAME OWN-ADDRESS ENGINE-ADDRESS
  *   sent HEX
