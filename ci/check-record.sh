@@ -4,8 +4,10 @@
 # and in chat mode, each through the recording proxy. Every recording must
 # hold the peers, sends and expectations the session had, replay with
 # `mgsim run`, and fail to replay once one byte of it is changed. Clients
-# and servers that vanish mid-stream still leave a scenario that parses;
-# bad addresses and unwritable output are refused before anything listens.
+# and servers that vanish mid-stream still leave a scenario that parses; a
+# recording larger than a scenario file may be is written all the same but
+# ends with status 2; bad addresses and unwritable output are refused
+# before anything listens.
 # One "ok ..." or "FAIL ..." line per check, then "N passed, N failed".
 #
 # Usage: ci/check-record.sh BUILD_DIR
@@ -68,10 +70,10 @@ record_start() {
   REC_PORT=$SRV_PORT
 }
 
-# record_end NAME [SIGNAL]: signals the proxy (with SIGNAL) or waits for it
-# to stop by itself (--count), at most 20 s; ok when it exits 0.
-record_end() {
-  local name=$1 sig=${2:-} rc
+# record_wait NAME [SIGNAL]: signals the proxy (with SIGNAL) or waits for
+# it to stop by itself (--count), at most 20 s; its status in REC_RC.
+record_wait() {
+  local name=$1 sig=${2:-}
   [ -n "$sig" ] && kill "-$sig" "$REC_PID" 2>/dev/null
   for _ in $(seq 1 200); do
     kill -0 "$REC_PID" 2>/dev/null || break
@@ -84,7 +86,14 @@ record_end() {
     return 1
   fi
   wait "$REC_PID"
-  rc=$?
+  REC_RC=$?
+}
+
+# record_end NAME [SIGNAL]: record_wait; ok when it exits 0.
+record_end() {
+  local name=$1 sig=${2:-} rc
+  record_wait "$name" "$sig" || return 1
+  rc=$REC_RC
   if [ "$rc" -ne 0 ]; then
     fail "$name: mgsim record exited $rc; its output:"
     sed 's/^/    /' "$TMPD/$name.rec.log" | tail -40
@@ -253,15 +262,16 @@ if start_server websocket_chat "$TMPD/echo.log" \
     if record_end ws-echo; then
       # the handshake, a text, a binary, a ping and a close frame
       counts ws-echo "$scn" 1 5
-      has ws-echo "$scn" '^(\+[^ ]+ )?peer c1 send hex "8[12] ' "masked frames sent as recorded" 2
+      has ws-echo "$scn" '^(\+[^ ]+ )?peer c1 send hex "8[12][0-9a-f]*"$' \
+        "masked frames sent as recorded, two hex digits a byte" 2
       has ws-echo "$scn" 'got "HTTP/1\.1 101 Switching Protocols\\r\\n.*Sec-WebSocket-Accept: ' \
         "the 101 with its Sec-WebSocket-Accept, exactly" 1
       has ws-echo "$scn" '^(\+[^ ]+ )?expect peer c1 got "\\x81\\x0fhello, recorder"$' "the text echoed"
       has ws-echo "$scn" '^(\+[^ ]+ )?expect peer c1 fin$' "the server's FIN after the close"
       replays ws-echo "$scn"
       # The last byte of the masked text frame: the echo comes back different.
-      breaks ws-echo "$scn" '^(\+[^ ]+ )?peer c1 send hex "81 ' \
-        's/ \([0-9a-f]\)[0-9a-e]"$/ \1f"/;t;s/ \([0-9a-f]\)f"$/ \10"/' \
+      breaks ws-echo "$scn" '^(\+[^ ]+ )?peer c1 send hex "81' \
+        's/\([0-9a-f]\)[0-9a-e]"$/\1f"/;t;s/\([0-9a-f]\)f"$/\10"/' \
         "one byte of a masked frame changed"
     fi
   fi
@@ -283,11 +293,11 @@ if start_server websocket_chat "$TMPD/chat.log" \
     if record_end ws-chat; then
       # two handshakes, a message each, two close frames
       counts ws-chat "$scn" 2 6
-      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c1 got .*(\+\+\+ joined|2b 2b 2b 20 6a 6f 69 6e 65 64)' \
+      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c1 got .*(\+\+\+ joined|2b2b2b206a6f696e6564)' \
         "c1 told c2 joined"
-      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c2 got .*(hi from a|68 69 20 66 72 6f 6d 20 61)' \
+      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c2 got .*(hi from a|68692066726f6d2061)' \
         "c1's message broadcast to c2"
-      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c1 got .*(--- left|2d 2d 2d 20 6c 65 66 74)' \
+      has ws-chat "$scn" '^(\+[^ ]+ )?expect peer c1 got .*(--- left|2d2d2d206c656674)' \
         "c1 told c2 left"
       replays ws-chat "$scn"
     fi
@@ -358,6 +368,67 @@ if start_server simplest_web_server "$TMPD/vanish2.log" \
   fi
 else
   fail "simplest_web_server (to be killed) started"
+fi
+
+# ---- a recording larger than a scenario may be --------------------------------
+
+# 2.5 MB of random bytes uploaded: mostly binary, so written as hex, two
+# digits a byte, which is over the 4 MiB a scenario file may hold. The
+# recording is written all the same (it is the only copy of the session),
+# but the status says that it will not load.
+upload=$TMPD/upload.bin
+head -c 2500000 /dev/urandom >"$upload"
+if start_server simplest_web_server "$TMPD/large.log" \
+  "$build/examples/simplest_web_server" "127.0.0.1:{PORT}" "$www"; then
+  scn=$TMPD/large.scn
+  if record_start large "$scn" "$SRV_PORT" "http-static tcp://10.0.0.1:80 $www" --count 1; then
+    # The static server refuses the POST; what matters is what was sent.
+    curl -sS --max-time 20 -H 'Expect:' --data-binary "@$upload" -o /dev/null \
+      "http://127.0.0.1:$REC_PORT/upload" >"$TMPD/large.curl" 2>&1
+    if record_wait large; then
+      if [ "$REC_RC" -eq 2 ] &&
+        grep -qF 'the recording is larger than a scenario may be' "$TMPD/large.rec.log"; then
+        ok "large: mgsim record exits 2: $(grep -F 'larger than a scenario' "$TMPD/large.rec.log" |
+          sed 's/^mgsim record: //' | cut -c1-100)"
+      else
+        fail "large: mgsim record exited $REC_RC, want 2 and that the recording is too large:"
+        sed 's/^/    /' "$TMPD/large.rec.log" | tail -20
+      fi
+      size=$(stat -c %s "$scn" 2>/dev/null || echo 0)
+      if [ "$size" -gt $((4 * 1024 * 1024)) ] &&
+        grep -q "^wrote $scn: 1 peer, " "$TMPD/large.rec.log"; then
+        ok "large: the recording is written all the same ($size bytes)"
+      else
+        fail "large: $scn holds $size bytes, want the whole recording (over 4 MiB)"
+      fi
+      leftover=$(find "$TMPD" -maxdepth 1 -name 'large.scn.*' | head -3)
+      if [ -z "$leftover" ]; then
+        ok "large: no temporary file left beside it"
+      else
+        fail "large: temporary files left: $leftover"
+      fi
+      has large "$scn" '^(\+[^ ]+ )?peer c1 send hex "([0-9a-f]{2})+"$' "the upload sent as dense hex"
+      # Every send is hex: together they are the request, the upload last.
+      od -An -v -tx1 "$upload" | tr -d ' \n' >"$TMPD/upload.hex"
+      if sed -n 's/^\(+[^ ]* \)\{0,1\}peer c1 send hex "\([0-9a-f]*\)"$/\2/p' "$scn" |
+        tr -d '\n' | tail -c 5000000 | cmp -s - "$TMPD/upload.hex"; then
+        ok "large: the hex holds the uploaded bytes exactly"
+      else
+        fail "large: the hex sends do not end with the uploaded bytes"
+      fi
+      out=$(timeout 20 "$mgsim" check "$scn" 2>&1)
+      rc=$?
+      if [ "$rc" -eq 2 ] && grep -qF 'larger than 4194304 bytes' <<<"$out"; then
+        ok "large: mgsim check refuses it, as the recorder said"
+      else
+        fail "large: mgsim check: status $rc, want 2 and 'larger than 4194304 bytes':"
+        head -5 <<<"$out" | sed 's/^/    /'
+      fi
+    fi
+  fi
+  stop_pid "$SRV_PID"
+else
+  fail "simplest_web_server (large upload) started"
 fi
 
 # ---- bad input ---------------------------------------------------------------

@@ -97,18 +97,22 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
   int n = 0, i, rc = -1, proto;
   char *line = NULL, *rel = NULL, host[256], addr[100], lexerr[256];
   union socket_address sa;
-  struct mbuf o;
+  struct rec_text o;
   struct scn *sc;
   struct stat st;
-  mbuf_init(&o, 128);
+  rec_text_init(&o, 128);
   rec_put(&o, "app ");
   rec_put(&o, spec);
-  mbuf_append(&o, "", 1);
+  rec_append(&o, "", 1);
+  if (o.failed) {
+    snprintf(err, errlen, "out of memory");
+    goto out;
+  }
   if (strchr(spec, '\n') != NULL) {
     snprintf(err, errlen, "--app: one line, not several");
     goto out;
   }
-  if (scn_lex_line(o.buf, &t, &n, lexerr, sizeof(lexerr)) != 0) {
+  if (scn_lex_line(o.b.buf, &t, &n, lexerr, sizeof(lexerr)) != 0) {
     snprintf(err, errlen, "--app: %s", lexerr);
     goto out;
   }
@@ -135,8 +139,8 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
     free(abs);
     free(dir);
   }
-  mbuf_free(&o);
-  mbuf_init(&o, 128);
+  rec_text_free(&o);
+  rec_text_init(&o, 128);
   rec_put(&o, "app");
   for (i = 1; i < n; i++) {
     rec_put(&o, " ");
@@ -155,8 +159,8 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
       rec_put(&o, t[i].s);
     }
   }
-  mbuf_append(&o, "", 1);
-  if ((line = strdup(o.buf)) == NULL) {
+  rec_append(&o, "", 1);
+  if (o.failed || (line = strdup(o.b.buf)) == NULL) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -171,7 +175,7 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
 out:
   free(rel);
   scn_free_toks(t, n);
-  mbuf_free(&o);
+  rec_text_free(&o);
   return rc;
 }
 
@@ -231,6 +235,58 @@ static int write_all(int fd, const char *text, size_t len) {
   return 0;
 }
 
+/* The scenario is written to a new file beside the output, which is
+ * renamed over it once complete: a write cut short (a full disk, a kill)
+ * leaves the output as it was, never empty or half written. The new file
+ * is "OUTPUT.XXXXXX", in the same folder, since rename() stays within a
+ * file system. Its descriptor, or -1 with errno set; *tmp is the name. */
+static int open_temp(const char *path, char **tmp) {
+  size_t len = strlen(path);
+  int fd;
+  if ((*tmp = (char *) malloc(len + sizeof(".XXXXXX"))) == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+  memcpy(*tmp, path, len);
+  memcpy(*tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
+  if ((fd = mkstemp(*tmp)) < 0) {
+    int e = errno;
+    free(*tmp);
+    *tmp = NULL;
+    errno = e;
+  }
+  return fd;
+}
+
+/* Whether a file can be made beside path (for write_scenario), found out
+ * before anything is recorded. 0, or -1 with errno set. */
+static int probe_folder(const char *path) {
+  char *tmp;
+  int fd = open_temp(path, &tmp);
+  if (fd < 0) return -1;
+  close(fd);
+  unlink(tmp);
+  free(tmp);
+  return 0;
+}
+
+/* text into path, through a file beside it (open_temp) that takes mode
+ * (mkstemp makes it 0600; the output keeps the mode it had, or was made
+ * with). 0, or -1 with errno set and path untouched. */
+static int write_scenario(const char *path, mode_t mode, const char *text, size_t len) {
+  char *tmp;
+  int fd = open_temp(path, &tmp), ok, e;
+  if (fd < 0) return -1;
+  ok = fchmod(fd, mode) == 0 && write_all(fd, text, len) == 0;
+  e = errno;
+  if (close(fd) != 0 && ok) ok = 0, e = errno;
+  if (ok && rename(tmp, path) != 0) ok = 0, e = errno;
+  if (!ok) unlink(tmp);
+  free(tmp);
+  errno = e;
+  return ok ? 0 : -1;
+}
+
 int mgsim_record(int argc, char **argv) {
   struct recorder r;
   struct mg_mgr mgr;
@@ -238,8 +294,9 @@ int mgsim_record(int argc, char **argv) {
   struct mg_socket_iface_opts sopts;
   struct sigaction sa, old_int, old_term;
   const char *listen_arg = NULL, *to_arg = NULL, *app_arg = NULL, *out_path = NULL, *e = NULL;
-  char listen_addr[300], err[1024], *text;
+  char listen_addr[300], err[1024], *text, *target = NULL;
   struct stat st;
+  mode_t mode;
   int i, fd, created, rc = 0, sends = 0, expects = 0;
   uint64_t u;
 
@@ -289,16 +346,33 @@ int mgsim_record(int argc, char **argv) {
   r.listen_arg = listen_addr + 6; /* without "tcp://" */
   r.target_arg = to_arg;
 
-  /* The output must be writable before anything is recorded; it is only
-   * emptied when the scenario is written. */
+  /* The output must be writable before anything is recorded, and so must
+   * its folder, where the scenario is written before it replaces the
+   * output (write_scenario): the output is only replaced once the scenario
+   * is whole. A symbolic link is followed, as writing through it would:
+   * the file it names is the one replaced. */
   created = stat(out_path, &st) != 0;
   if ((fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0) {
     fprintf(stderr, "mgsim record: cannot write %s: %s\n", out_path, strerror(errno));
     return 2;
   }
+  mode = fstat(fd, &st) == 0 ? st.st_mode & 0777 : 0644;
+  close(fd);
+  if ((target = realpath(out_path, NULL)) == NULL) {
+    fprintf(stderr, "mgsim record: cannot write %s: %s\n", out_path, strerror(errno));
+  } else if (probe_folder(target) != 0) {
+    fprintf(stderr, "mgsim record: cannot write %s: no file can be made beside it: %s\n",
+            out_path, strerror(errno));
+    free(target);
+    target = NULL;
+  }
+  if (target == NULL) {
+    if (created) unlink(out_path);
+    return 2;
+  }
   if (build_app_line(&r, app_arg, out_path, err, sizeof(err)) != 0) {
     fprintf(stderr, "mgsim record: %s\n", err);
-    close(fd);
+    free(target);
     if (created) unlink(out_path);
     return 2;
   }
@@ -321,7 +395,7 @@ int mgsim_record(int argc, char **argv) {
   if (rc != 0) {
     mg_mgr_free(&mgr);
     free_recorder(&r);
-    close(fd);
+    free(target);
     if (created) unlink(out_path);
     return rc;
   }
@@ -337,21 +411,26 @@ int mgsim_record(int argc, char **argv) {
   while (!s_signo && !r.stop) mg_mgr_poll(&mgr, 200);
   r.t_end = mg_time();
   r.stopped = 1;
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  /* From here the session is over and only needs writing: another SIGINT
+   * or SIGTERM (an impatient second ^C) must not lose it, so both are
+   * ignored until the scenario is in place. */
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 
   if (r.oom) fprintf(stderr, "mgsim record: out of memory; the recording stops here\n");
   if ((text = rec_render(&r, &sends, &expects)) == NULL) {
-    fprintf(stderr, "mgsim record: out of memory\n");
+    fprintf(stderr, "mgsim record: out of memory writing the scenario; nothing written\n");
     rc = 2;
   } else {
-    struct scn *sc = scn_parse(text, strlen(text), out_path, err, sizeof(err));
+    size_t len = strlen(text);
+    struct scn *sc = scn_parse(text, len, out_path, err, sizeof(err));
     if (sc == NULL) { /* written all the same, for the bug report */
       fprintf(stderr, "mgsim record: the scenario written does not parse: %s\n", err);
       rc = 2;
     }
     scn_free(sc);
-    if (ftruncate(fd, 0) != 0 || write_all(fd, text, strlen(text)) != 0) {
+    if (write_scenario(target, mode, text, len) != 0) {
       fprintf(stderr, "mgsim record: cannot write %s: %s\n", out_path, strerror(errno));
       rc = 2;
     } else {
@@ -359,13 +438,22 @@ int mgsim_record(int argc, char **argv) {
              r.npeers == 1 ? "" : "s", sends, expects);
       fflush(stdout);
     }
+    /* scn_parse takes text of any length; scn_load, which mgsim run and
+     * check use, does not. The recording is written all the same: it is
+     * the only copy of the session, and can be cut down by hand. */
+    if (len > SCN_MAX_FILE_BYTES) {
+      fprintf(stderr,
+              "mgsim record: the recording is larger than a scenario may be (%zu bytes, over "
+              "the limit of %d): mgsim run and mgsim check refuse %s\n",
+              len, SCN_MAX_FILE_BYTES, out_path);
+      rc = 2;
+    }
     free(text);
   }
-  if (close(fd) != 0 && rc == 0) {
-    fprintf(stderr, "mgsim record: cannot write %s: %s\n", out_path, strerror(errno));
-    rc = 2;
-  }
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   mg_mgr_free(&mgr);
   free_recorder(&r);
+  free(target);
   return rc;
 }

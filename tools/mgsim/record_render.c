@@ -27,49 +27,65 @@
  * scenario file holds 4 MiB at most. */
 #define MAX_EXACT_BYTES (64 * 1024)
 
-void rec_put(struct mbuf *o, const char *s) { mbuf_append(o, s, strlen(s)); }
+void rec_text_init(struct rec_text *o, size_t initial_capacity) {
+  mbuf_init(&o->b, initial_capacity);
+  o->failed = 0;
+}
 
-void rec_putf(struct mbuf *o, const char *fmt, ...) {
-  char buf[512];
+void rec_text_free(struct rec_text *o) { mbuf_free(&o->b); }
+
+void rec_append(struct rec_text *o, const void *p, size_t len) {
+  /* Nothing more once something is missing: the text is thrown away. */
+  if (o->failed || len == 0) return;
+  if (mbuf_append(&o->b, p, len) != len) o->failed = 1;
+}
+
+void rec_put(struct rec_text *o, const char *s) { rec_append(o, s, strlen(s)); }
+
+void rec_putf(struct rec_text *o, const char *fmt, ...) {
+  char small[256], *buf = small;
   va_list ap;
   int n;
   va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  n = mg_avprintf(&buf, sizeof(small), fmt, ap);
   va_end(ap);
-  if (n > 0) mbuf_append(o, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
+  if (n < 0) {
+    o->failed = 1;
+    return;
+  }
+  rec_append(o, buf, (size_t) n);
+  if (buf != small) free(buf);
 }
 
-void rec_put_str(struct mbuf *o, const char *s, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  size_t i;
-  mbuf_append(o, "\"", 1);
+static const char s_hex[] = "0123456789abcdef";
+
+void rec_put_str(struct rec_text *o, const char *s, size_t len) {
+  if (!o->failed && scn_put_str(&o->b, s, len) != 0) o->failed = 1;
+}
+
+/* Two digits a byte, nothing between them: the densest form the scenario
+ * language reads, which matters for the file limit (a scenario file holds
+ * SCN_MAX_FILE_BYTES at most). Digits are made a chunk at a time and
+ * appended together. */
+static void put_hex(struct rec_text *o, const char *s, size_t len) {
+  char chunk[512];
+  size_t i, k = 0;
+  rec_append(o, "hex \"", 5);
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char) s[i];
-    char esc[4] = {'\\', 0, 0, 0};
-    size_t n = 2;
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      mbuf_append(o, s + i, 1);
-      continue;
+    chunk[k++] = s_hex[c >> 4];
+    chunk[k++] = s_hex[c & 15];
+    if (k == sizeof(chunk)) {
+      rec_append(o, chunk, k);
+      k = 0;
     }
-    switch (c) {
-      case '\n': esc[1] = 'n'; break;
-      case '\r': esc[1] = 'r'; break;
-      case '\t': esc[1] = 't'; break;
-      case '"': case '\\': esc[1] = (char) c; break;
-      default:
-        esc[1] = 'x';
-        esc[2] = hex[c >> 4];
-        esc[3] = hex[c & 15];
-        n = 4;
-        break;
-    }
-    mbuf_append(o, esc, n);
   }
-  mbuf_append(o, "\"", 1);
+  rec_append(o, chunk, k);
+  rec_append(o, "\"", 1);
 }
 
 /* Text as a string, anything mostly binary (WebSocket frames) as hex. */
-static void put_data(struct mbuf *o, const char *s, size_t len) {
+static void put_data(struct rec_text *o, const char *s, size_t len) {
   size_t i, odd = 0;
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char) s[i];
@@ -77,15 +93,13 @@ static void put_data(struct mbuf *o, const char *s, size_t len) {
   }
   if (odd * 8 <= len) {
     rec_put_str(o, s, len);
-    return;
+  } else {
+    put_hex(o, s, len);
   }
-  rec_put(o, "hex \"");
-  for (i = 0; i < len; i++) rec_putf(o, i > 0 ? " %02x" : "%02x", (unsigned char) s[i]);
-  rec_put(o, "\"");
 }
 
 /* "+250us", "+1.25ms", "+2.5s": the shortest exact form. */
-static void put_wait(struct mbuf *o, int64_t us) {
+static void put_wait(struct rec_text *o, int64_t us) {
   long long whole, frac;
   int digits;
   const char *unit;
@@ -167,7 +181,7 @@ struct pstate {
 
 struct writer {
   struct recorder *r;
-  struct mbuf out;
+  struct rec_text out;
   int64_t now; /* the time of the last line written */
   struct pstate *ps;
   int *pending; /* peers with something to check, in order */
@@ -199,15 +213,16 @@ static void expect_got(struct writer *w, int peer, size_t a, size_t b) {
 
 static void expect_volatile(struct writer *w, int peer, const struct span *sp) {
   const struct mbuf *got = &w->r->peers[peer]->got;
-  struct mbuf re;
-  mbuf_init(&re, 64);
-  mbuf_append(&re, "^", 1);
-  mbuf_append(&re, got->buf + sp->start, sp->name_len);
+  struct rec_text re;
+  rec_text_init(&re, 64);
+  rec_append(&re, "^", 1);
+  rec_append(&re, got->buf + sp->start, sp->name_len);
   rec_put(&re, ":[^\r\n]*\r\n");
+  if (re.failed) w->out.failed = 1; /* the line would be cut short */
   rec_putf(&w->out, "expect peer c%d got-match ", peer + 1);
-  rec_put_str(&w->out, re.buf, re.len);
+  rec_put_str(&w->out, re.b.buf, re.b.len);
   rec_put(&w->out, "\n");
-  mbuf_free(&re);
+  rec_text_free(&re);
   w->expects++;
 }
 
@@ -286,7 +301,7 @@ char *rec_render(struct recorder *r, int *sends, int *expects) {
   memset(&w, 0, sizeof(w));
   w.r = r;
   w.deadline = -1;
-  mbuf_init(&w.out, 4096);
+  rec_text_init(&w.out, 4096);
   w.ps = (struct pstate *) calloc((size_t) r->npeers + 1, sizeof(*w.ps));
   w.pending = (int *) calloc((size_t) r->npeers + 1, sizeof(int));
   if (w.ps == NULL || w.pending == NULL) oom = 1;
@@ -348,11 +363,12 @@ done:
   for (k = 0; w.ps != NULL && k < r->npeers; k++) free(w.ps[k].spans);
   free(w.ps);
   free(w.pending);
-  if (oom || mbuf_append(&w.out, "", 1) != 1) {
-    mbuf_free(&w.out);
+  rec_append(&w.out, "", 1);
+  if (oom || w.out.failed) {
+    rec_text_free(&w.out);
     return NULL;
   }
   *sends = w.sends;
   *expects = w.expects;
-  return w.out.buf;
+  return w.out.b.buf;
 }

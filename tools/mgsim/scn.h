@@ -63,6 +63,12 @@ struct tok scn_tok_str(const void *data, size_t len);
  * NUL-terminated; NULL: out of memory), headed by the comment, if any. */
 char *scn_to_text(const struct scn *sc, const char *comment);
 
+/* The largest scenario file scn_load reads: scenario files are small, and
+ * anything larger is a mistake, not a script. Shared with what writes
+ * scenarios (mgsim record), so that a file written is one that loads;
+ * scn_parse itself takes text of any length. */
+#define SCN_MAX_FILE_BYTES (4 * 1024 * 1024)
+
 /* Parses text; NULL with "path:line: message" in err on any error. */
 struct scn *scn_parse(const char *text, size_t len, const char *path,
                       char *err, size_t errlen);

@@ -95,6 +95,9 @@ int scn_is_raw_conn(struct scn_ctx *ctx, struct mg_connection *nc);
 
 /* shrink.c: mgsim shrink FILE [--seed N] [--out FILE] (argv[1] is "shrink"). */
 int mgsim_shrink(int argc, char **argv);
+/* scn_print.c: bytes as a scenario string ("..." with C escapes), as
+ * scenario files are written: 0, or -1 when out of memory part-way. */
+int scn_put_str(struct mbuf *out, const char *s, size_t len);
 /* mgsim_cli.c: closes fp (not stdout), reporting any write error on it:
  * 0 or -1. */
 int mgsim_close_output(FILE *fp, const char *what);

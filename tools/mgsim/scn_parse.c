@@ -15,9 +15,6 @@
 
 #include "scn_internal.h"
 
-/* Scenario files are small; anything larger is a mistake, not a script. */
-#define MAX_SCENARIO_BYTES (4 * 1024 * 1024)
-
 /* A built scenario's memory: a chain of blocks, bumped through, so that a
  * fuzz input becomes a scenario in a handful of allocations. */
 struct scn_block {
@@ -349,16 +346,16 @@ struct scn *scn_load(const char *path, char *err, size_t errlen) {
     snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
   } else if (!S_ISREG(st.st_mode)) {
     snprintf(err, errlen, "%s: not a regular file", path);
-  } else if (st.st_size > MAX_SCENARIO_BYTES) {
-    snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
-  } else if ((buf = (char *) malloc(MAX_SCENARIO_BYTES + 1)) == NULL) {
+  } else if (st.st_size > SCN_MAX_FILE_BYTES) {
+    snprintf(err, errlen, "%s: larger than %d bytes", path, SCN_MAX_FILE_BYTES);
+  } else if ((buf = (char *) malloc(SCN_MAX_FILE_BYTES + 1)) == NULL) {
     snprintf(err, errlen, "%s: out of memory", path);
   } else {
     err[0] = '\0';
     /* To the end, not to st_size: the file may change while it is read.
      * One byte more than the limit tells a file that grew past it. */
-    while (size <= MAX_SCENARIO_BYTES) {
-      ssize_t got = read(fd, buf + size, MAX_SCENARIO_BYTES + 1 - size);
+    while (size <= SCN_MAX_FILE_BYTES) {
+      ssize_t got = read(fd, buf + size, SCN_MAX_FILE_BYTES + 1 - size);
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) {
         snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
@@ -367,8 +364,8 @@ struct scn *scn_load(const char *path, char *err, size_t errlen) {
       if (got == 0) break;
       size += (size_t) got;
     }
-    if (err[0] == '\0' && size > MAX_SCENARIO_BYTES) {
-      snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
+    if (err[0] == '\0' && size > SCN_MAX_FILE_BYTES) {
+      snprintf(err, errlen, "%s: larger than %d bytes", path, SCN_MAX_FILE_BYTES);
     }
   }
   close(fd);

@@ -14,16 +14,16 @@
 
 static void put(struct mbuf *out, const char *s) { mbuf_append(out, s, strlen(s)); }
 
-static void put_str(struct mbuf *out, const char *s, size_t len) {
+int scn_put_str(struct mbuf *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   size_t i, run = 0;
-  mbuf_append(out, "\"", 1);
+  int ok = mbuf_append(out, "\"", 1) == 1;
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char) s[i];
     char esc[4];
     size_t n = 2;
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
-    mbuf_append(out, s + run, i - run);
+    ok &= mbuf_append(out, s + run, i - run) == i - run;
     run = i + 1;
     esc[0] = '\\';
     switch (c) {
@@ -38,10 +38,11 @@ static void put_str(struct mbuf *out, const char *s, size_t len) {
         n = 4;
         break;
     }
-    mbuf_append(out, esc, n);
+    ok &= mbuf_append(out, esc, n) == n;
   }
-  mbuf_append(out, s + run, len - run);
-  mbuf_append(out, "\"", 1);
+  ok &= mbuf_append(out, s + run, len - run) == len - run;
+  ok &= mbuf_append(out, "\"", 1) == 1;
+  return ok ? 0 : -1;
 }
 
 static void put_wait(struct mbuf *out, int64_t us) {
@@ -71,7 +72,7 @@ char *scn_to_text(const struct scn *sc, const char *comment) {
   }
   if (sc->native_skip != NULL) {
     put(&out, "native skip ");
-    put_str(&out, sc->native_skip, strlen(sc->native_skip));
+    scn_put_str(&out, sc->native_skip, strlen(sc->native_skip));
     put(&out, "\n");
   }
   if (sc->native_loose != 0) {
@@ -92,7 +93,7 @@ char *scn_to_text(const struct scn *sc, const char *comment) {
       const struct tok *t = &l->toks[k];
       if (k > 0) put(&out, " ");
       if (t->type == T_STR) {
-        put_str(&out, t->s, t->len);
+        scn_put_str(&out, t->s, t->len);
       } else if (t->type == T_CONN) {
         char buf[32];
         snprintf(buf, sizeof(buf), "#%lld", t->n);

@@ -13,6 +13,7 @@
  * engine polls; what peers got is then shown by the arrows, not by the
  * peers' "got ..." lines.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -188,6 +189,23 @@ static int grow_hash(struct timeline *tl) {
   return 0;
 }
 
+/* The id in a connection's name, "#" and digits; -1 for any other name,
+ * and for an id no int holds. Only the n bytes given are read: a trace
+ * line's name is not NUL-terminated where it ends. */
+static int conn_id(const char *s, size_t n) {
+  size_t i;
+  int id = 0;
+  if (n < 2 || s[0] != '#') return -1;
+  for (i = 1; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    if (id > (INT_MAX - (s[i] - '0')) / 10) return -1;
+    id = id * 10 + (s[i] - '0');
+  }
+  return id;
+}
+
+static int is_conn_name(const char *s, size_t n) { return conn_id(s, n) >= 0; }
+
 /* The lane of that name, made when build allows; -1 when there is none. */
 static int lane_get(const struct tl_walk *w, const char *name, size_t n, int kind) {
   struct timeline *tl = w->build;
@@ -211,18 +229,12 @@ static int lane_get(const struct tl_walk *w, const char *name, size_t n, int kin
   l->kind = kind;
   l->near = -1;
   l->first_row = l->last_row = l->close_row = -1;
-  if (kind == TL_ENGINE) l->conn = atoi(name + 1);
+  if (kind == TL_ENGINE) {
+    int id = conn_id(name, n);
+    l->conn = id > 0 ? id : 0;
+  }
   *slot = k;
   return k;
-}
-
-static int is_conn_name(const char *s, size_t n) {
-  size_t i;
-  if (n < 2 || s[0] != '#') return 0;
-  for (i = 1; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return 0;
-  }
-  return 1;
 }
 
 /* The lane a trace line's "who" names: -1 for mgr, net and the like. */
