@@ -25,7 +25,8 @@
  *              other member's messages, its own PONGs, who left
  *   clients    the request on the wire, the reply's status and body length
  *              (or the error the reply or the name lookup calls for)
- *   raw        the greeting its rules send, then the engine's FIN
+ *   raw        the greeting its rules send; BYE and the FIN of a timed close
+ *              (for a peer that sent nothing: otherwise FIN or RST is moot)
  * Connection ids are known for the apps' own connections: apps start at
  * time 0, in the order written, before any peer connects.
  */
