@@ -33,7 +33,7 @@ NATIVE   := sock_iface sock_poller_epoll sock_poller_poll sock_wake sock_resolve
 ENGINE   := $(CORE) $(NATIVE)
 # The simulated iface and the scenario runner (mgsim.c adds only main()).
 SIM      := rng sim_core sim_net sim_iface sim_wire
-RUNNER   := scn_lex scn_parse scn_print scn_names scn_cmd scn_expect scn_regex scn_run apps mgsim_cli \
+RUNNER   := scn_lex scn_parse scn_print scn_text scn_names scn_cmd scn_expect scn_regex scn_run apps mgsim_cli \
             scn_compare shrink explore explore_gen leak_check world native_world native_iface native_peer native_netns \
             apps_examples session app_upload record record_proxy record_render timeline timeline_draw pcap peer_bytes run_outputs
 # The examples whose handlers double as scenario apps (built with

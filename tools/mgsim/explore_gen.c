@@ -38,6 +38,7 @@
 #include "explore.h"
 #include "mongoose.h"
 #include "rng.h"
+#include "scn_internal.h"
 
 const char *const explore_role_names[EXPLORE_NROLES] = {
     "echo", "ws-echo", "http-static", "timer", "udp-echo", "ws-chat", "http-client", "ws-client",
@@ -67,9 +68,9 @@ struct client_plan {
 
 struct gen {
   struct rng rng;
-  struct mbuf text;
+  struct scn_text text;
   int64_t t;           /* the time of the last line written, us */
-  struct mbuf oracle;  /* expectations, written after the schedule */
+  struct scn_text oracle;  /* expectations, written after the schedule */
   int64_t delay;       /* the delay knob, us */
   int udp_faults;      /* loss, duplication or jitter is on: datagrams have no order */
   uint64_t window;     /* the peer-window knob (0: none) */
@@ -87,41 +88,12 @@ struct gen {
   int nchat;
 };
 
-static void put(struct mbuf *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct mbuf *m, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  if (n > 0) mbuf_append(m, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
-}
-
-/* Bytes as hex "...": a few kilobytes a seed, so not a printf per byte. */
-static void put_hex(struct mbuf *m, const unsigned char *p, size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  char buf[256];
-  size_t i, o = 0;
-  mbuf_append(m, "hex \"", 5);
-  for (i = 0; i < n; i++) {
-    buf[o++] = digits[p[i] >> 4];
-    buf[o++] = digits[p[i] & 15];
-    if (o == sizeof(buf)) {
-      mbuf_append(m, buf, o);
-      o = 0;
-    }
-  }
-  mbuf_append(m, buf, o);
-  mbuf_append(m, "\"", 1);
-}
-
 /* A line of any length at time at (us, absolute; never before the last). */
 static void line_raw(struct gen *g, int64_t at, const char *s, size_t n) {
   if (at > g->t) g->t = at;
-  put(&g->text, "@%lldus ", (long long) g->t);
-  mbuf_append(&g->text, s, n);
-  put(&g->text, "\n");
+  scn_text_printf(&g->text, "@%lldus ", (long long) g->t);
+  scn_text_add(&g->text, s, n);
+  scn_text_add(&g->text, "\n", 1);
 }
 
 static void line(struct gen *g, int64_t at, const char *fmt, ...)
@@ -139,12 +111,13 @@ static void line(struct gen *g, int64_t at, const char *fmt, ...) {
 /* A send of bytes, as hex, by peer name. */
 static void send_hex_named(struct gen *g, int64_t at, const char *peer, const unsigned char *p,
                            size_t n) {
-  struct mbuf m;
-  mbuf_init(&m, 0);
-  put(&m, "peer %s send ", peer);
-  put_hex(&m, p, n);
-  line_raw(g, at, m.buf, m.len);
-  mbuf_free(&m);
+  struct scn_text m;
+  scn_text_init(&m, 0);
+  scn_text_printf(&m, "peer %s send ", peer);
+  scn_text_hex(&m, p, n);
+  line_raw(g, at, m.b.buf, m.b.len);
+  if (m.failed) g->text.failed = 1;
+  scn_text_free(&m);
 }
 
 /* Sends bytes cut at random places, each piece a little later; returns the
@@ -263,12 +236,12 @@ static int64_t settle(const struct gen *g, uint64_t bytes) {
 
 /* One request of an http-static peer into req; returns the status it
  * calls for (400: malformed, the last the peer sends). */
-static int http_request(struct gen *g, struct mbuf *req) {
+static int http_request(struct gen *g, struct scn_text *req) {
   static const char *const paths[] = {"/hello.txt", "/sub/index.html", "/missing.txt"};
   static const int codes[] = {200, 200, 404};
   int pick = (int) rng_below(&g->rng, 100), p = (int) rng_below(&g->rng, 3);
   if (pick < 8) {
-    put(req, "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
+    scn_text_printf(req, "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
     return 400;
   }
   if (pick < 12) {
@@ -276,41 +249,41 @@ static int http_request(struct gen *g, struct mbuf *req) {
     size_t n = 1 + rng_below(&g->rng, sizeof(junk));
     random_bytes(g, junk, n, 0);
     junk[0] = 0x01; /* no method starts with a control byte */
-    mbuf_append(req, junk, n);
-    put(req, "\r\n\r\n");
+    scn_text_add(req, junk, n);
+    scn_text_printf(req, "\r\n\r\n");
     return 400;
   }
   if (pick < 15) {
-    put(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
     return 400;
   }
   if (pick < 25) {
     unsigned char body[600];
     size_t n = rng_below(&g->rng, sizeof(body));
     random_bytes(g, body, n, 0);
-    put(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n\r\n", (unsigned) n);
-    mbuf_append(req, body, n);
+    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n\r\n", (unsigned) n);
+    scn_text_add(req, body, n);
     return 405;
   }
   if (pick < 35) {
     int chunks = (int) rng_below(&g->rng, 5), c;
-    put(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (c = 0; c < chunks; c++) {
       unsigned char data[300];
       size_t n = 1 + rng_below(&g->rng, sizeof(data));
       random_bytes(g, data, n, 0);
-      put(req, "%x\r\n", (unsigned) n);
-      mbuf_append(req, data, n);
-      put(req, "\r\n");
+      scn_text_printf(req, "%x\r\n", (unsigned) n);
+      scn_text_add(req, data, n);
+      scn_text_printf(req, "\r\n");
     }
-    put(req, "0\r\n\r\n");
+    scn_text_printf(req, "0\r\n\r\n");
     return 405;
   }
   if (pick < 45) {
-    put(req, "HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[p]);
+    scn_text_printf(req, "HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[p]);
     return codes[p];
   }
-  put(req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[p]);
+  scn_text_printf(req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[p]);
   return codes[p];
 }
 
@@ -318,32 +291,34 @@ static int http_request(struct gen *g, struct mbuf *req) {
 
 static void udp_schedule(struct gen *g, int peer, int64_t at) {
   unsigned char buf[1400];
-  struct mbuf want;
+  struct scn_text want;
   int ndgrams = 1 + (int) rng_below(&g->rng, 6), k;
-  mbuf_init(&want, 0);
+  scn_text_init(&want, 0);
   line(g, at, "peer p%d udp 10.2.%d.%d:%d", peer, peer / 250, peer % 250 + 1, 9000 + peer);
   at += (int64_t) rng_below(&g->rng, 1000);
   for (k = 0; k < ndgrams; k++) {
     size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(buf) : 64);
-    struct mbuf m;
+    struct scn_text m;
     random_bytes(g, buf, n, rng_chance(&g->rng, 0.5));
-    mbuf_init(&m, 0);
-    put(&m, "peer p%d sendto %s ", peer, s_role_addr[ROLE_UDP]);
-    put_hex(&m, buf, n);
-    line_raw(g, at, m.buf, m.len);
-    mbuf_free(&m);
-    put(&want, "expect peer p%d dgram ", peer);
-    put_hex(&want, buf, n);
-    put(&want, "\n");
+    scn_text_init(&m, 0);
+    scn_text_printf(&m, "peer p%d sendto %s ", peer, s_role_addr[ROLE_UDP]);
+    scn_text_hex(&m, buf, n);
+    line_raw(g, at, m.b.buf, m.b.len);
+    if (m.failed) g->text.failed = 1;
+    scn_text_free(&m);
+    scn_text_printf(&want, "expect peer p%d dgram ", peer);
+    scn_text_hex(&want, buf, n);
+    scn_text_printf(&want, "\n");
     at += (int64_t) rng_below(&g->rng, 1500);
   }
   /* Each datagram back, in order, unless the path may lose, copy or
    * reorder them. */
   if (!g->udp_faults) {
-    mbuf_append(&g->oracle, want.buf, want.len);
-    put(&g->oracle, "expect peer p%d no-dgram\n", peer);
+    scn_text_add(&g->oracle, want.b.buf, want.b.len);
+    scn_text_printf(&g->oracle, "expect peer p%d no-dgram\n", peer);
   }
-  mbuf_free(&want);
+  if (want.failed) g->oracle.failed = 1;
+  scn_text_free(&want);
 }
 
 static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
@@ -389,15 +364,16 @@ static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
   } else if (role == ROLE_HTTP) {
     nsends = 1 + (int) rng_below(&g->rng, 3);
     for (k = 0; k < nsends && !bad; k++) {
-      struct mbuf req;
+      struct scn_text req;
       int code;
-      mbuf_init(&req, 0);
+      scn_text_init(&req, 0);
       code = http_request(g, &req);
       codes[k] = (char) (code == 200 ? 'a' : code == 404 ? 'b' : code == 405 ? 'c' : 'd');
       bad = code == 400;
-      at = send_cut(g, at, peer, (const unsigned char *) req.buf, req.len);
-      g->bytes += req.len + 400;
-      mbuf_free(&req);
+      at = send_cut(g, at, peer, (const unsigned char *) req.b.buf, req.b.len);
+      g->bytes += req.b.len + 400;
+      if (req.failed) g->text.failed = 1;
+      scn_text_free(&req);
     }
     nsends = k;
   }
@@ -415,28 +391,28 @@ static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
   /* The oracles, unless the peer made them moot. */
   if (!resets && !pauses) {
     if (role == ROLE_ECHO && want.len > 0) {
-      put(&g->oracle, "expect peer p%d got ", peer);
-      put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
-      put(&g->oracle, "\nexpect peer p%d got-nothing\n", peer);
-      if (fins) put(&g->oracle, "expect peer p%d fin\n", peer);
+      scn_text_printf(&g->oracle, "expect peer p%d got ", peer);
+      scn_text_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
+      scn_text_printf(&g->oracle, "\nexpect peer p%d got-nothing\n", peer);
+      if (fins) scn_text_printf(&g->oracle, "expect peer p%d fin\n", peer);
     } else if (role == ROLE_WS) {
-      put(&g->oracle, "expect peer p%d got-match \"%s\"\n", peer, s_101_re);
+      scn_text_printf(&g->oracle, "expect peer p%d got-match \"%s\"\n", peer, s_101_re);
       if (want.len > 0) {
-        put(&g->oracle, "expect peer p%d got ", peer);
-        put_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
-        put(&g->oracle, "\n");
+        scn_text_printf(&g->oracle, "expect peer p%d got ", peer);
+        scn_text_hex(&g->oracle, (const unsigned char *) want.buf, want.len);
+        scn_text_printf(&g->oracle, "\n");
       }
     } else if (role == ROLE_HTTP) {
       /* Exactly one reply per request, each with its status, in order
        * (no body has a CR); a 400 ends the connection. */
       static const char *const status[] = {"200 OK", "404 Not Found", "405 Method Not Allowed",
                                            "400 Bad Request"};
-      put(&g->oracle, "expect peer p%d got-match \"^", peer);
+      scn_text_printf(&g->oracle, "expect peer p%d got-match \"^", peer);
       for (k = 0; k < nsends; k++) {
-        put(&g->oracle, "HTTP/1\\\\.1 %s\\r\\n([^\\r]+\\r\\n)*\\r\\n[^\\r]*", status[codes[k] - 'a']);
+        scn_text_printf(&g->oracle, "HTTP/1\\\\.1 %s\\r\\n([^\\r]+\\r\\n)*\\r\\n[^\\r]*", status[codes[k] - 'a']);
       }
-      put(&g->oracle, "$\"\n");
-      if (bad) put(&g->oracle, "expect peer p%d fin\n", peer);
+      scn_text_printf(&g->oracle, "$\"\n");
+      if (bad) scn_text_printf(&g->oracle, "expect peer p%d fin\n", peer);
     } else if (role == ROLE_RAW) {
       /* The greeting goes out at ACCEPT, whole when the peer's window takes
        * it (an immediate close throws away what is left). Whether the
@@ -444,18 +420,18 @@ static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
        * only when the peer sent nothing, or when only its own FIN closes. */
       int greets = g->greeting_len > 0 && (g->window == 0 || g->window >= g->greeting_len);
       if (greets) {
-        put(&g->oracle, "expect peer p%d got ", peer);
-        put_hex(&g->oracle, g->greeting, g->greeting_len);
-        put(&g->oracle, "\n");
+        scn_text_printf(&g->oracle, "expect peer p%d got ", peer);
+        scn_text_hex(&g->oracle, g->greeting, g->greeting_len);
+        scn_text_printf(&g->oracle, "\n");
       }
       if (!fins && nsends == 0 && (greets || g->greeting_len == 0)) {
-        if (g->raw_close == 2) put(&g->oracle, "expect peer p%d got \"BYE\"\n", peer);
-        put(&g->oracle, "expect peer p%d got-nothing\n", peer);
-        put(&g->oracle, "expect peer p%d %s\n", peer, g->raw_close ? "fin" : "no-fin");
+        if (g->raw_close == 2) scn_text_printf(&g->oracle, "expect peer p%d got \"BYE\"\n", peer);
+        scn_text_printf(&g->oracle, "expect peer p%d got-nothing\n", peer);
+        scn_text_printf(&g->oracle, "expect peer p%d %s\n", peer, g->raw_close ? "fin" : "no-fin");
       } else if (!fins && g->raw_close == 0) {
-        put(&g->oracle, "expect peer p%d no-fin\n", peer);
+        scn_text_printf(&g->oracle, "expect peer p%d no-fin\n", peer);
       } else if (fins && g->raw_close == 0) {
-        put(&g->oracle, "expect peer p%d fin\n", peer);
+        scn_text_printf(&g->oracle, "expect peer p%d fin\n", peer);
       }
     }
   }
@@ -525,15 +501,15 @@ static void chat_room(struct gen *g) {
   g->t = at > g->t ? at : g->t;
   for (i = 0; i < n; i++) {
     int p = g->chat_peers[i];
-    put(&g->oracle, "expect peer p%d got-match \"%s\"\n", p, s_101_re);
+    scn_text_printf(&g->oracle, "expect peer p%d got-match \"%s\"\n", p, s_101_re);
     if (want[i].len > 0) {
-      put(&g->oracle, "expect peer p%d got ", p);
-      put_hex(&g->oracle, (const unsigned char *) want[i].buf, want[i].len);
-      put(&g->oracle, "\n");
+      scn_text_printf(&g->oracle, "expect peer p%d got ", p);
+      scn_text_hex(&g->oracle, (const unsigned char *) want[i].buf, want[i].len);
+      scn_text_printf(&g->oracle, "\n");
     }
-    put(&g->oracle, "expect peer p%d got-nothing\n", p);
+    scn_text_printf(&g->oracle, "expect peer p%d got-nothing\n", p);
     if (leave[i] == LEAVE_FIN || leave[i] == LEAVE_CLOSE_FRAME) {
-      put(&g->oracle, "expect peer p%d fin\n", p);
+      scn_text_printf(&g->oracle, "expect peer p%d fin\n", p);
     }
     g->bytes += want[i].len;
     mbuf_free(&want[i]);
@@ -553,28 +529,28 @@ static enum dns_mode client_host(struct gen *g, const char *name, const char *ip
   snprintf(host, cap, "%s", name);
   r = rng_below(&g->rng, 100);
   if (r < 70) {
-    put(&g->text, "dns %s %s delay %dus\n", name, ip, (int) rng_below(&g->rng, 3000));
+    scn_text_printf(&g->text, "dns %s %s delay %dus\n", name, ip, (int) rng_below(&g->rng, 3000));
     return DNS_ANSWER;
   }
   if (r < 85) {
-    put(&g->text, "dns %s fail\n", name);
+    scn_text_printf(&g->text, "dns %s fail\n", name);
     return DNS_FAIL;
   }
-  put(&g->text, "dns %s silent\n", name);
+  scn_text_printf(&g->text, "dns %s silent\n", name);
   return DNS_SILENT;
 }
 
 /* What a client whose name did not resolve saw; 1 if that was it. */
 static int client_unresolved(struct gen *g, int id, enum dns_mode dns) {
   if (dns == DNS_FAIL) {
-    put(&g->oracle, "expect event #%d CONNECT EHOSTUNREACH\nexpect event #%d CLOSE EHOSTUNREACH\n",
+    scn_text_printf(&g->oracle, "expect event #%d CONNECT EHOSTUNREACH\nexpect event #%d CLOSE EHOSTUNREACH\n",
         id, id);
     return 1;
   }
   if (dns == DNS_SILENT) {
     /* The clients give the resolver their own timeout (-t), and their own
      * timer, due then too, closes first. */
-    put(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\nexpect count #%d CONNECT 0\n", id, id);
+    scn_text_printf(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\nexpect count #%d CONNECT 0\n", id, id);
     if (g->min_end < CLIENT_TIMEOUT_US + 500000) g->min_end = CLIENT_TIMEOUT_US + 500000;
     return 1;
   }
@@ -593,16 +569,16 @@ static void http_client(struct gen *g, int own_http) {
     int p = (int) rng_below(&g->rng, 3);
     c->server = 0;
     c->dns = client_host(g, "www.test", "10.0.0.1", host, sizeof(host));
-    put(&g->text, "app %s -t %d http://%s:7002%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S, host,
+    scn_text_printf(&g->text, "app %s -t %d http://%s:7002%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S, host,
         paths[p]);
     if (!client_unresolved(g, c->id, c->dns)) {
-      put(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
+      scn_text_printf(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
           codes[p], c->id);
       if (lens[p] >= 0) {
-        put(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %d \" \"#%d +CLOSE\"\n", c->id,
+        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %d \" \"#%d +CLOSE\"\n", c->id,
             codes[p], lens[p], c->id);
       }
-      put(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
+      scn_text_printf(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
     }
     return;
   }
@@ -610,12 +586,12 @@ static void http_client(struct gen *g, int own_http) {
   c->server = g->nclients;
   snprintf(name, sizeof(name), "srv%d.test", c->server);
   snprintf(ip, sizeof(ip), "10.3.0.%d", c->server);
-  put(&g->text, "peer sv%d listen %s:80\n", c->server, ip);
+  scn_text_printf(&g->text, "peer sv%d listen %s:80\n", c->server, ip);
   c->dns = client_host(g, name, ip, host, sizeof(host));
   c->reply = (enum reply_kind) rng_below(&g->rng, NREPLIES);
   c->code = (int[]){200, 201, 302, 404, 500}[rng_below(&g->rng, 5)];
   if (rng_chance(&g->rng, 0.3)) snprintf(post, sizeof(post), "a=%d", (int) rng_below(&g->rng, 1000));
-  put(&g->text, "app %s -t %d http://%s/p%d%s%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S,
+  scn_text_printf(&g->text, "app %s -t %d http://%s/p%d%s%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S,
       host, c->server,
       post[0] ? " " : "", post);
   if (client_unresolved(g, c->id, c->dns)) {
@@ -624,10 +600,10 @@ static void http_client(struct gen *g, int own_http) {
     return;
   }
   /* The request, exactly. */
-  put(&g->oracle, "expect peer sv%d.1 got \"%s /p%d HTTP/1.1\\r\\nHost: %s\\r\\n", c->server,
+  scn_text_printf(&g->oracle, "expect peer sv%d.1 got \"%s /p%d HTTP/1.1\\r\\nHost: %s\\r\\n", c->server,
       post[0] ? "POST" : "GET", c->server, host);
-  if (post[0]) put(&g->oracle, "Content-Length: %u\\r\\n", (unsigned) strlen(post));
-  put(&g->oracle, "\\r\\n%s\"\n", post);
+  if (post[0]) scn_text_printf(&g->oracle, "Content-Length: %u\\r\\n", (unsigned) strlen(post));
+  scn_text_printf(&g->oracle, "\\r\\n%s\"\n", post);
 }
 
 /* The scripted servers' replies, one after another, and their oracles. */
@@ -639,88 +615,89 @@ static void client_replies(struct gen *g) {
   if (at < g->t) at = g->t;
   for (i = 0; i < g->nclients; i++) {
     struct client_plan *c = &g->clients[i];
-    struct mbuf r;
+    struct scn_text r;
     unsigned char body[1500];
     char peer[16];
     size_t n = rng_below(&g->rng, rng_chance(&g->rng, 0.2) ? sizeof(body) : 100), total = 0;
     int chunks = 0;
     if (c->server <= 0) continue;
     snprintf(peer, sizeof(peer), "sv%d.1", c->server);
-    mbuf_init(&r, 0);
+    scn_text_init(&r, 0);
     random_bytes(g, body, n, rng_chance(&g->rng, 0.5));
     switch (c->reply) {
       case R_LENGTH:
-        put(&r, "HTTP/1.1 %d X\r\nContent-Length: %u\r\n\r\n", c->code, (unsigned) n);
-        mbuf_append(&r, body, n);
+        scn_text_printf(&r, "HTTP/1.1 %d X\r\nContent-Length: %u\r\n\r\n", c->code, (unsigned) n);
+        scn_text_add(&r, body, n);
         total = n;
         break;
       case R_CHUNKED: {
         size_t off = 0;
-        put(&r, "HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n", c->code);
+        scn_text_printf(&r, "HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n", c->code);
         while (off < n) {
           size_t k = 1 + rng_below(&g->rng, n - off);
-          put(&r, "%x\r\n", (unsigned) k);
-          mbuf_append(&r, body + off, k);
-          put(&r, "\r\n");
+          scn_text_printf(&r, "%x\r\n", (unsigned) k);
+          scn_text_add(&r, body + off, k);
+          scn_text_printf(&r, "\r\n");
           off += k;
           chunks++;
         }
-        put(&r, "0\r\n\r\n");
+        scn_text_printf(&r, "0\r\n\r\n");
         total = n;
         break;
       }
       case R_CLOSE_DELIMITED:
-        put(&r, "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n\r\n", c->code);
-        mbuf_append(&r, body, n);
+        scn_text_printf(&r, "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n\r\n", c->code);
+        scn_text_add(&r, body, n);
         total = n;
         break;
       case R_BAD:
-        put(&r, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
+        scn_text_printf(&r, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
         break;
       case R_TRUNCATED:
-        put(&r, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", (unsigned) n + 1);
-        mbuf_append(&r, body, n);
+        scn_text_printf(&r, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", (unsigned) n + 1);
+        scn_text_add(&r, body, n);
         break;
       default:
         break;
     }
-    if (r.len > 0) at = send_cut_named(g, at, peer, (const unsigned char *) r.buf, r.len);
+    if (r.b.len > 0) at = send_cut_named(g, at, peer, (const unsigned char *) r.b.buf, r.b.len);
     if (c->reply == R_CLOSE_DELIMITED || c->reply == R_TRUNCATED) {
       line(g, at + (int64_t) rng_below(&g->rng, 2000), "peer %s close", peer);
     }
-    g->bytes += r.len;
+    g->bytes += r.b.len;
     /* The next reply waits for its own request too (a reply of none
      * wrote no line, so g->t may be behind that). */
-    if (g->t + settle(g, r.len) > at) at = g->t + settle(g, r.len);
-    mbuf_free(&r);
+    if (g->t + settle(g, r.b.len) > at) at = g->t + settle(g, r.b.len);
+    if (r.failed) g->text.failed = 1;
+    scn_text_free(&r);
     switch (c->reply) {
       case R_LENGTH:
       case R_CHUNKED:
       case R_CLOSE_DELIMITED:
-        put(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
+        scn_text_printf(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
             c->code, c->id);
-        put(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %u \" \"#%d +CLOSE\"\n", c->id,
+        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %u \" \"#%d +CLOSE\"\n", c->id,
             c->code, (unsigned) total, c->id);
         /* A Content-Length body streams as chunks or not, by how it was
          * cut; a chunked one shows each chunk. */
-        if (c->reply == R_CHUNKED) put(&g->oracle, "expect count #%d HTTP_CHUNK %d\n", c->id, chunks);
-        put(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
+        if (c->reply == R_CHUNKED) scn_text_printf(&g->oracle, "expect count #%d HTTP_CHUNK %d\n", c->id, chunks);
+        scn_text_printf(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
         break;
-      case R_BAD: put(&g->oracle, "expect event #%d CLOSE EPROTO\n", c->id); break;
-      case R_TRUNCATED: put(&g->oracle, "expect event #%d CLOSE EPIPE\n", c->id); break;
+      case R_BAD: scn_text_printf(&g->oracle, "expect event #%d CLOSE EPROTO\n", c->id); break;
+      case R_TRUNCATED: scn_text_printf(&g->oracle, "expect event #%d CLOSE EPIPE\n", c->id); break;
       default:
-        put(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\n", c->id);
+        scn_text_printf(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\n", c->id);
         if (g->min_end < g->t + CLIENT_TIMEOUT_US + 500000) {
           g->min_end = g->t + CLIENT_TIMEOUT_US + 500000;
         }
         break;
     }
     if (c->reply != R_LENGTH && c->reply != R_CHUNKED && c->reply != R_CLOSE_DELIMITED) {
-      put(&g->oracle, "expect count #%d HTTP_REPLY 0\n", c->id);
+      scn_text_printf(&g->oracle, "expect count #%d HTTP_REPLY 0\n", c->id);
     }
     /* The client's close: a FIN, unless it left bytes of a bad reply
      * unread (then a RST, as a kernel would). */
-    if (c->reply != R_BAD) put(&g->oracle, "expect peer %s fin\n", peer);
+    if (c->reply != R_BAD) scn_text_printf(&g->oracle, "expect peer %s fin\n", peer);
   }
 }
 
@@ -729,41 +706,41 @@ static void ws_client(struct gen *g) {
   char host[64], words[4][64];
   int id = g->next_id++, n = 1 + (int) rng_below(&g->rng, 4), i;
   enum dns_mode dns = client_host(g, "echo.test", "10.0.0.1", host, sizeof(host));
-  put(&g->text, "app %s -t %d ws://%s:7001/c%d", g->role_app[ROLE_WS_CLIENT], CLIENT_TIMEOUT_S,
+  scn_text_printf(&g->text, "app %s -t %d ws://%s:7001/c%d", g->role_app[ROLE_WS_CLIENT], CLIENT_TIMEOUT_S,
       host, id);
   for (i = 0; i < n; i++) {
     random_word(g, words[i], 1 + rng_below(&g->rng, 60));
-    put(&g->text, " \"%s\"", words[i]); /* a string: "on" is a word of the app line */
+    scn_text_printf(&g->text, " \"%s\"", words[i]); /* a string: "on" is a word of the app line */
   }
-  put(&g->text, "\n");
+  scn_text_printf(&g->text, "\n");
   if (client_unresolved(g, id, dns)) return;
-  put(&g->oracle, "expect event #%d WS_HANDSHAKE_DONE\n", id);
+  scn_text_printf(&g->oracle, "expect event #%d WS_HANDSHAKE_DONE\n", id);
   for (i = 0; i < n; i++) {
-    put(&g->oracle, "expect event #%d WS_FRAME %u\n", id, (unsigned) strlen(words[i]));
+    scn_text_printf(&g->oracle, "expect event #%d WS_FRAME %u\n", id, (unsigned) strlen(words[i]));
   }
-  put(&g->oracle, "expect count #%d WS_FRAME %d\nexpect event #%d CLOSE 0\n", id, n, id);
+  scn_text_printf(&g->oracle, "expect count #%d WS_FRAME %d\nexpect event #%d CLOSE 0\n", id, n, id);
 }
 
 /* ---- the apps ---------------------------------------------------------------- */
 
 static void raw_app(struct gen *g) {
-  put(&g->text, "app %s listen tcp://%s", g->role_app[ROLE_RAW], s_role_addr[ROLE_RAW]);
+  scn_text_printf(&g->text, "app %s listen tcp://%s", g->role_app[ROLE_RAW], s_role_addr[ROLE_RAW]);
   if (rng_chance(&g->rng, 0.5)) {
     g->greeting_len = 1 + rng_below(&g->rng, sizeof(g->greeting));
     random_bytes(g, g->greeting, g->greeting_len, 0);
-    put(&g->text, " on ACCEPT send ");
-    put_hex(&g->text, g->greeting, g->greeting_len);
+    scn_text_printf(&g->text, " on ACCEPT send ");
+    scn_text_hex(&g->text, g->greeting, g->greeting_len);
   }
   g->raw_close = (int) rng_below(&g->rng, 3);
   if (g->raw_close > 0) {
-    put(&g->text, " on ACCEPT timer +%dus", 1 + (int) rng_below(&g->rng, 20000));
+    scn_text_printf(&g->text, " on ACCEPT timer +%dus", 1 + (int) rng_below(&g->rng, 20000));
     if (g->raw_close == 1) {
-      put(&g->text, " on TIMER close");
+      scn_text_printf(&g->text, " on TIMER close");
     } else {
-      put(&g->text, " on TIMER send \"BYE\" on TIMER flag +SEND_AND_CLOSE");
+      scn_text_printf(&g->text, " on TIMER send \"BYE\" on TIMER flag +SEND_AND_CLOSE");
     }
   }
-  put(&g->text, "\n");
+  scn_text_printf(&g->text, "\n");
   g->next_id++;
 }
 
@@ -771,12 +748,12 @@ static void timer_app(struct gen *g) {
   int conns = 1 + (int) rng_below(&g->rng, 3), i;
   if (rng_chance(&g->rng, 0.8)) {
     int count = 1 + (int) rng_below(&g->rng, 5);
-    put(&g->text, "app %s %dus %d %d\n", g->role_app[ROLE_TIMER],
+    scn_text_printf(&g->text, "app %s %dus %d %d\n", g->role_app[ROLE_TIMER],
         1 + (int) rng_below(&g->rng, 5000), count, conns);
-    for (i = 0; i < conns; i++) put(&g->oracle, "expect count #%d TIMER %d\n", g->next_id + i, count);
+    for (i = 0; i < conns; i++) scn_text_printf(&g->oracle, "expect count #%d TIMER %d\n", g->next_id + i, count);
   } else {
     /* Tickers that never stop: mg_mgr_free closes them at the end. */
-    put(&g->text, "app %s %dms 1000000 %d\n", g->role_app[ROLE_TIMER],
+    scn_text_printf(&g->text, "app %s %dms 1000000 %d\n", g->role_app[ROLE_TIMER],
         50 + (int) rng_below(&g->rng, 450), conns);
   }
   g->next_id += conns;
@@ -788,10 +765,10 @@ static void app_line(struct gen *g, int role, int *roles_on) {
     case ROLE_TIMER: timer_app(g); return;
     case ROLE_RAW: raw_app(g); return;
     case ROLE_HTTP:
-      put(&g->text, "app %s tcp://%s www\n", g->role_app[role], s_role_addr[role]);
+      scn_text_printf(&g->text, "app %s tcp://%s www\n", g->role_app[role], s_role_addr[role]);
       break;
     case ROLE_UDP:
-      put(&g->text, "app %s udp://%s\n", g->role_app[role], s_role_addr[role]);
+      scn_text_printf(&g->text, "app %s udp://%s\n", g->role_app[role], s_role_addr[role]);
       break;
     case ROLE_HTTP_CLIENT:
       for (k = 1 + (int) rng_below(&g->rng, MAX_CLIENTS); k > 0; k--) http_client(g, roles_on[ROLE_HTTP]);
@@ -800,37 +777,37 @@ static void app_line(struct gen *g, int role, int *roles_on) {
       for (k = 1 + (int) rng_below(&g->rng, 2); k > 0; k--) ws_client(g);
       return;
     default:
-      put(&g->text, "app %s tcp://%s\n", g->role_app[role], s_role_addr[role]);
+      scn_text_printf(&g->text, "app %s tcp://%s\n", g->role_app[role], s_role_addr[role]);
       break;
   }
   g->next_id++;
 }
 
 static void knobs(struct gen *g, int clients) {
-  if (rng_chance(&g->rng, 0.3)) put(&g->text, "net send-limit %d\n", 1 + (int) rng_below(&g->rng, 64));
-  if (rng_chance(&g->rng, 0.3)) put(&g->text, "net read-split %d\n", 1 + (int) rng_below(&g->rng, 64));
+  if (rng_chance(&g->rng, 0.3)) scn_text_printf(&g->text, "net send-limit %d\n", 1 + (int) rng_below(&g->rng, 64));
+  if (rng_chance(&g->rng, 0.3)) scn_text_printf(&g->text, "net read-split %d\n", 1 + (int) rng_below(&g->rng, 64));
   g->delay = 100;
   if (rng_chance(&g->rng, 0.3)) {
     g->window = 1 + rng_below(&g->rng, 4096);
-    put(&g->text, "net peer-window %llu\n", (unsigned long long) g->window);
+    scn_text_printf(&g->text, "net peer-window %llu\n", (unsigned long long) g->window);
   }
   if (rng_chance(&g->rng, 0.3)) {
     /* Not 0 when the engine has clients: a client's connection to the
      * engine's own listener would be accepted at time 0, between the app
      * lines, and take an id the oracles give the next app. */
     g->delay = (int64_t) rng_below(&g->rng, 2000) + (clients ? 1 : 0);
-    put(&g->text, "net delay %lldus\n", (long long) g->delay);
+    scn_text_printf(&g->text, "net delay %lldus\n", (long long) g->delay);
   }
   if (rng_chance(&g->rng, 0.2)) {
-    put(&g->text, "net loss %.2f\n", (double) rng_below(&g->rng, 50) / 100);
+    scn_text_printf(&g->text, "net loss %.2f\n", (double) rng_below(&g->rng, 50) / 100);
     g->udp_faults = 1;
   }
   if (rng_chance(&g->rng, 0.2)) {
-    put(&g->text, "net dup %.2f\n", (double) rng_below(&g->rng, 50) / 100);
+    scn_text_printf(&g->text, "net dup %.2f\n", (double) rng_below(&g->rng, 50) / 100);
     g->udp_faults = 1;
   }
   if (rng_chance(&g->rng, 0.2)) {
-    put(&g->text, "net jitter %dus\n", (int) rng_below(&g->rng, 3000));
+    scn_text_printf(&g->text, "net jitter %dus\n", (int) rng_below(&g->rng, 3000));
     g->udp_faults = 1;
   }
 }
@@ -846,9 +823,9 @@ char *explore_generate(uint64_t seed, unsigned roles_allowed,
   rng_seed(&g.rng, seed);
   g.role_app = role_app;
   g.next_id = 1;
-  mbuf_init(&g.text, 4096);
-  mbuf_init(&g.oracle, 1024);
-  put(&g.text, "seed %llu\n", (unsigned long long) seed);
+  scn_text_init(&g.text, 4096);
+  scn_text_init(&g.oracle, 1024);
+  scn_text_printf(&g.text, "seed %llu\n", (unsigned long long) seed);
   for (i = 0; i < EXPLORE_NROLES; i++) {
     if ((roles_allowed & (1u << i)) && rng_chance(&g.rng, 0.6)) on[i] = 1;
   }
@@ -884,11 +861,16 @@ char *explore_generate(uint64_t seed, unsigned roles_allowed,
   end = g.t + 1000000;
   if (g.window > 0) end += (2 * g.delay + 10) * (int64_t) (g.bytes / g.window + 1);
   if (end < g.min_end) end = g.min_end;
-  put(&g.text, "@%lldus\n", (long long) end);
-  mbuf_append(&g.text, g.oracle.buf, g.oracle.len);
+  scn_text_printf(&g.text, "@%lldus\n", (long long) end);
+  scn_text_add(&g.text, g.oracle.b.buf, g.oracle.b.len);
   /* And a clock jump past the idle timeouts, for the closes. */
-  if (rng_chance(&g.rng, 0.3)) put(&g.text, "@%lldus\n", (long long) (end + 40000000));
-  mbuf_append(&g.text, "", 1);
-  mbuf_free(&g.oracle);
-  return g.text.buf;
+  if (rng_chance(&g.rng, 0.3)) scn_text_printf(&g.text, "@%lldus\n", (long long) (end + 40000000));
+  scn_text_add(&g.text, "", 1);
+  if (g.oracle.failed) g.text.failed = 1;
+  scn_text_free(&g.oracle);
+  if (g.text.failed) { /* a scenario missing some of itself is no scenario */
+    scn_text_free(&g.text);
+    return NULL;
+  }
+  return g.text.b.buf;
 }

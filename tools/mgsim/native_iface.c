@@ -123,22 +123,24 @@ static void pick_port(union socket_address *sa) {
   }
 }
 
-static int nw_listen_tcp(struct mg_connection *nc, union socket_address *sa) {
+/* A listener on the port the simulation would give, traced as it would. */
+static int nw_listen(struct mg_connection *nc, union socket_address *sa,
+                     int (*listen)(struct mg_connection *, union socket_address *),
+                     const char *kind) {
   int err;
   net_touch();
   pick_port(sa);
-  err = mg_socket_iface_vtable.listen_tcp(nc, sa);
-  if (err == 0 && native_running != NULL) trace_listen(nc, "tcp");
+  err = listen(nc, sa);
+  if (err == 0 && native_running != NULL) trace_listen(nc, kind);
   return err;
 }
 
+static int nw_listen_tcp(struct mg_connection *nc, union socket_address *sa) {
+  return nw_listen(nc, sa, mg_socket_iface_vtable.listen_tcp, "tcp");
+}
+
 static int nw_listen_udp(struct mg_connection *nc, union socket_address *sa) {
-  int err;
-  net_touch();
-  pick_port(sa);
-  err = mg_socket_iface_vtable.listen_udp(nc, sa);
-  if (err == 0 && native_running != NULL) trace_listen(nc, "udp");
-  return err;
+  return nw_listen(nc, sa, mg_socket_iface_vtable.listen_udp, "udp");
 }
 
 /* The engine's own address, as the simulation gives it: loopback to reach

@@ -97,13 +97,13 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
   int n = 0, i, rc = -1, proto;
   char *line = NULL, *rel = NULL, host[256], addr[100], lexerr[256];
   union socket_address sa;
-  struct rec_text o;
+  struct scn_text o;
   struct scn *sc;
   struct stat st;
-  rec_text_init(&o, 128);
-  rec_put(&o, "app ");
-  rec_put(&o, spec);
-  rec_append(&o, "", 1);
+  scn_text_init(&o, 128);
+  scn_text_puts(&o, "app ");
+  scn_text_puts(&o, spec);
+  scn_text_add(&o, "", 1);
   if (o.failed) {
     snprintf(err, errlen, "out of memory");
     goto out;
@@ -139,27 +139,27 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
     free(abs);
     free(dir);
   }
-  rec_text_free(&o);
-  rec_text_init(&o, 128);
-  rec_put(&o, "app");
+  scn_text_free(&o);
+  scn_text_init(&o, 128);
+  scn_text_puts(&o, "app");
   for (i = 1; i < n; i++) {
-    rec_put(&o, " ");
+    scn_text_puts(&o, " ");
     if (i == 3 && rel != NULL) {
       int plain = strpbrk(rel, " \t\"#\\") == NULL;
       if (plain) {
-        rec_put(&o, rel);
+        scn_text_puts(&o, rel);
       } else {
-        rec_put_str(&o, rel, strlen(rel));
+        scn_text_str(&o, rel, strlen(rel));
       }
     } else if (t[i].type == T_STR) {
-      rec_put_str(&o, t[i].s, t[i].len);
+      scn_text_str(&o, t[i].s, t[i].len);
     } else if (t[i].type == T_CONN) {
-      rec_putf(&o, "#%lld", t[i].n);
+      scn_text_printf(&o, "#%lld", t[i].n);
     } else {
-      rec_put(&o, t[i].s);
+      scn_text_puts(&o, t[i].s);
     }
   }
-  rec_append(&o, "", 1);
+  scn_text_add(&o, "", 1);
   if (o.failed || (line = strdup(o.b.buf)) == NULL) {
     snprintf(err, errlen, "out of memory");
     goto out;
@@ -175,7 +175,7 @@ static int build_app_line(struct recorder *r, const char *spec, const char *out_
 out:
   free(rel);
   scn_free_toks(t, n);
-  rec_text_free(&o);
+  scn_text_free(&o);
   return rc;
 }
 

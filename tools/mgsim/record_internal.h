@@ -68,23 +68,4 @@ void rec_proxy_handler(struct mg_connection *nc, int ev, void *ev_data);
 /* The scenario text (heap, NUL-terminated), or NULL: out of memory. */
 char *rec_render(struct recorder *r, int *sends, int *expects);
 
-/* Scenario text as it is written. An append that runs out of memory sets
- * failed, and the text is then incomplete: a scenario missing lines or
- * bytes would still parse, and replay something that was not recorded, so
- * whoever writes checks failed once at the end instead of every append. */
-struct rec_text {
-  struct mbuf b;
-  int failed;
-};
-
-void rec_text_init(struct rec_text *o, size_t initial_capacity);
-void rec_text_free(struct rec_text *o);
-
-/* Appending to scenario text: bytes, a C string, printf (of any length), a
- * quoted string. */
-void rec_append(struct rec_text *o, const void *p, size_t len);
-void rec_put(struct rec_text *o, const char *s);
-void rec_putf(struct rec_text *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rec_put_str(struct rec_text *o, const char *s, size_t len);
-
 #endif

@@ -27,84 +27,27 @@
  * scenario file holds 4 MiB at most. */
 #define MAX_EXACT_BYTES (64 * 1024)
 
-void rec_text_init(struct rec_text *o, size_t initial_capacity) {
-  mbuf_init(&o->b, initial_capacity);
-  o->failed = 0;
-}
-
-void rec_text_free(struct rec_text *o) { mbuf_free(&o->b); }
-
-void rec_append(struct rec_text *o, const void *p, size_t len) {
-  /* Nothing more once something is missing: the text is thrown away. */
-  if (o->failed || len == 0) return;
-  if (mbuf_append(&o->b, p, len) != len) o->failed = 1;
-}
-
-void rec_put(struct rec_text *o, const char *s) { rec_append(o, s, strlen(s)); }
-
-void rec_putf(struct rec_text *o, const char *fmt, ...) {
-  char small[256], *buf = small;
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = mg_avprintf(&buf, sizeof(small), fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    o->failed = 1;
-    return;
-  }
-  rec_append(o, buf, (size_t) n);
-  if (buf != small) free(buf);
-}
-
-static const char s_hex[] = "0123456789abcdef";
-
-void rec_put_str(struct rec_text *o, const char *s, size_t len) {
-  if (!o->failed && scn_put_str(&o->b, s, len) != 0) o->failed = 1;
-}
-
-/* Two digits a byte, nothing between them: the densest form the scenario
- * language reads, which matters for the file limit (a scenario file holds
- * SCN_MAX_FILE_BYTES at most). Digits are made a chunk at a time and
- * appended together. */
-static void put_hex(struct rec_text *o, const char *s, size_t len) {
-  char chunk[512];
-  size_t i, k = 0;
-  rec_append(o, "hex \"", 5);
-  for (i = 0; i < len; i++) {
-    unsigned char c = (unsigned char) s[i];
-    chunk[k++] = s_hex[c >> 4];
-    chunk[k++] = s_hex[c & 15];
-    if (k == sizeof(chunk)) {
-      rec_append(o, chunk, k);
-      k = 0;
-    }
-  }
-  rec_append(o, chunk, k);
-  rec_append(o, "\"", 1);
-}
-
 /* Text as a string, anything mostly binary (WebSocket frames) as hex. */
-static void put_data(struct rec_text *o, const char *s, size_t len) {
+static void put_data(struct scn_text *o, const char *s, size_t len) {
   size_t i, odd = 0;
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char) s[i];
     if ((c < 0x20 || c >= 0x7f) && c != '\r' && c != '\n' && c != '\t') odd++;
   }
   if (odd * 8 <= len) {
-    rec_put_str(o, s, len);
+    scn_text_str(o, s, len);
   } else {
-    put_hex(o, s, len);
+    scn_text_hex(o, s, len);
   }
 }
 
 /* "+250us", "+1.25ms", "+2.5s": the shortest exact form. */
-static void put_wait(struct rec_text *o, int64_t us) {
+static void put_wait(struct scn_text *o, int64_t us) {
   long long whole, frac;
   int digits;
   const char *unit;
   if (us < 1000) {
-    rec_putf(o, "+%lldus", (long long) us);
+    scn_text_printf(o, "+%lldus", (long long) us);
     return;
   }
   if (us < 1000000) {
@@ -113,11 +56,11 @@ static void put_wait(struct rec_text *o, int64_t us) {
     whole = us / 1000000, frac = us % 1000000, digits = 6, unit = "s";
   }
   if (frac == 0) {
-    rec_putf(o, "+%lld%s", whole, unit);
+    scn_text_printf(o, "+%lld%s", whole, unit);
     return;
   }
   while (frac % 10 == 0) frac /= 10, digits--;
-  rec_putf(o, "+%lld.%0*lld%s", whole, digits, frac, unit);
+  scn_text_printf(o, "+%lld.%0*lld%s", whole, digits, frac, unit);
 }
 
 /* A header line whose value differs between the recording and the replay:
@@ -181,7 +124,7 @@ struct pstate {
 
 struct writer {
   struct recorder *r;
-  struct rec_text out;
+  struct scn_text out;
   int64_t now; /* the time of the last line written */
   struct pstate *ps;
   int *pending; /* peers with something to check, in order */
@@ -193,7 +136,7 @@ struct writer {
 static void begin(struct writer *w, int64_t at) {
   if (at > w->now) {
     put_wait(&w->out, at - w->now);
-    rec_put(&w->out, " ");
+    scn_text_puts(&w->out, " ");
     w->now = at;
   }
 }
@@ -201,28 +144,28 @@ static void begin(struct writer *w, int64_t at) {
 static void expect_got(struct writer *w, int peer, size_t a, size_t b) {
   const struct mbuf *got = &w->r->peers[peer]->got;
   if (b - a > MAX_EXACT_BYTES) {
-    rec_putf(&w->out, "expect peer c%d got-bytes %zu  # counted: over %d KiB\n", peer + 1, b - a,
+    scn_text_printf(&w->out, "expect peer c%d got-bytes %zu  # counted: over %d KiB\n", peer + 1, b - a,
              MAX_EXACT_BYTES / 1024);
   } else {
-    rec_putf(&w->out, "expect peer c%d got ", peer + 1);
+    scn_text_printf(&w->out, "expect peer c%d got ", peer + 1);
     put_data(&w->out, got->buf + a, b - a);
-    rec_put(&w->out, "\n");
+    scn_text_puts(&w->out, "\n");
   }
   w->expects++;
 }
 
 static void expect_volatile(struct writer *w, int peer, const struct span *sp) {
   const struct mbuf *got = &w->r->peers[peer]->got;
-  struct rec_text re;
-  rec_text_init(&re, 64);
-  rec_append(&re, "^", 1);
-  rec_append(&re, got->buf + sp->start, sp->name_len);
-  rec_put(&re, ":[^\r\n]*\r\n");
+  struct scn_text re;
+  scn_text_init(&re, 64);
+  scn_text_add(&re, "^", 1);
+  scn_text_add(&re, got->buf + sp->start, sp->name_len);
+  scn_text_puts(&re, ":[^\r\n]*\r\n");
   if (re.failed) w->out.failed = 1; /* the line would be cut short */
-  rec_putf(&w->out, "expect peer c%d got-match ", peer + 1);
-  rec_put_str(&w->out, re.b.buf, re.b.len);
-  rec_put(&w->out, "\n");
-  rec_text_free(&re);
+  scn_text_printf(&w->out, "expect peer c%d got-match ", peer + 1);
+  scn_text_str(&w->out, re.b.buf, re.b.len);
+  scn_text_puts(&w->out, "\n");
+  scn_text_free(&re);
   w->expects++;
 }
 
@@ -257,8 +200,8 @@ static void flush(struct writer *w) {
     int peer = w->pending[i];
     struct pstate *st = &w->ps[peer];
     expect_arrived(w, peer, 0);
-    if (st->fin) rec_putf(&w->out, "expect peer c%d fin\n", peer + 1), w->expects++;
-    if (st->rst) rec_putf(&w->out, "expect peer c%d rst\n", peer + 1), w->expects++;
+    if (st->fin) scn_text_printf(&w->out, "expect peer c%d fin\n", peer + 1), w->expects++;
+    if (st->rst) scn_text_printf(&w->out, "expect peer c%d rst\n", peer + 1), w->expects++;
     st->pending = st->fin = st->rst = 0;
   }
   w->npending = 0;
@@ -275,19 +218,19 @@ static void client_action(struct writer *w, const struct rec_event *e) {
   int c = e->peer + 1;
   switch (e->kind) {
     case R_CONNECT:
-      rec_putf(&w->out, "peer c%d connect %s\n", c, w->r->peer_addr);
+      scn_text_printf(&w->out, "peer c%d connect %s\n", c, w->r->peer_addr);
       break;
     case R_SEND:
-      rec_putf(&w->out, "peer c%d send ", c);
+      scn_text_printf(&w->out, "peer c%d send ", c);
       put_data(&w->out, p->sent.buf + e->off, e->len);
-      rec_put(&w->out, "\n");
+      scn_text_puts(&w->out, "\n");
       w->sends++;
       break;
     case R_FIN:
-      rec_putf(&w->out, "peer c%d close\n", c);
+      scn_text_printf(&w->out, "peer c%d close\n", c);
       break;
     default:
-      rec_putf(&w->out, "peer c%d reset\n", c);
+      scn_text_printf(&w->out, "peer c%d reset\n", c);
       break;
   }
 }
@@ -301,7 +244,7 @@ char *rec_render(struct recorder *r, int *sends, int *expects) {
   memset(&w, 0, sizeof(w));
   w.r = r;
   w.deadline = -1;
-  rec_text_init(&w.out, 4096);
+  scn_text_init(&w.out, 4096);
   w.ps = (struct pstate *) calloc((size_t) r->npeers + 1, sizeof(*w.ps));
   w.pending = (int *) calloc((size_t) r->npeers + 1, sizeof(int));
   if (w.ps == NULL || w.pending == NULL) oom = 1;
@@ -310,14 +253,14 @@ char *rec_render(struct recorder *r, int *sends, int *expects) {
   }
   if (oom) goto done;
 
-  rec_putf(&w.out, "# Recorded by mgsim record: %d client connection%s through %s to %s.\n",
+  scn_text_printf(&w.out, "# Recorded by mgsim record: %d client connection%s through %s to %s.\n",
            r->npeers, r->npeers == 1 ? "" : "s", r->listen_arg, r->target_arg);
-  rec_put(&w.out, "# One peer per connection: what the client sent, at the gaps recorded;\n"
+  scn_text_puts(&w.out, "# One peer per connection: what the client sent, at the gaps recorded;\n"
                   "# what the server answered, checked just after it came (header lines\n"
                   "# that hold times, which the replay's clock and app do not share, by\n"
                   "# pattern), and how the server ended.\n");
-  rec_put(&w.out, r->app_line);
-  rec_put(&w.out, "\n");
+  scn_text_puts(&w.out, r->app_line);
+  scn_text_puts(&w.out, "\n");
 
   for (i = 0; i < r->nevs; i++) {
     const struct rec_event *e = &r->evs[i];
@@ -352,10 +295,10 @@ char *rec_render(struct recorder *r, int *sends, int *expects) {
   begin(&w, end > w.now ? end : w.now);
   for (k = 0; k < r->npeers; k++) {
     expect_arrived(&w, k, 1);
-    rec_putf(&w.out, "expect peer c%d got-nothing\n", k + 1);
+    scn_text_printf(&w.out, "expect peer c%d got-nothing\n", k + 1);
     w.expects++;
     if (!r->peers[k]->server_fin && !r->peers[k]->server_rst) {
-      rec_putf(&w.out, "expect peer c%d no-fin\nexpect peer c%d no-rst\n", k + 1, k + 1);
+      scn_text_printf(&w.out, "expect peer c%d no-fin\nexpect peer c%d no-rst\n", k + 1, k + 1);
       w.expects += 2;
     }
   }
@@ -363,9 +306,9 @@ done:
   for (k = 0; w.ps != NULL && k < r->npeers; k++) free(w.ps[k].spans);
   free(w.ps);
   free(w.pending);
-  rec_append(&w.out, "", 1);
+  scn_text_add(&w.out, "", 1);
   if (oom || w.out.failed) {
-    rec_text_free(&w.out);
+    scn_text_free(&w.out);
     return NULL;
   }
   *sends = w.sends;

@@ -98,6 +98,22 @@ int mgsim_shrink(int argc, char **argv);
 /* scn_print.c: bytes as a scenario string ("..." with C escapes), as
  * scenario files are written: 0, or -1 when out of memory part-way. */
 int scn_put_str(struct mbuf *out, const char *s, size_t len);
+
+/* scn_text.c: text being built; after an append runs out of memory the
+ * others do nothing and failed is set (the text is then not whole). */
+struct scn_text {
+  struct mbuf b;
+  int failed;
+};
+void scn_text_init(struct scn_text *t, size_t initial_capacity);
+void scn_text_free(struct scn_text *t);
+void scn_text_add(struct scn_text *t, const void *p, size_t len);
+void scn_text_puts(struct scn_text *t, const char *s);
+void scn_text_printf(struct scn_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "..." with C escapes (scn_put_str), and hex "0a0b..." */
+void scn_text_str(struct scn_text *t, const char *s, size_t len);
+void scn_text_hex(struct scn_text *t, const void *p, size_t len);
 /* mgsim_cli.c: closes fp (not stdout), reporting any write error on it:
  * 0 or -1. */
 int mgsim_close_output(FILE *fp, const char *what);

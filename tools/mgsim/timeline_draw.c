@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scn_internal.h"
 #include "timeline_internal.h"
 
 #define LEFT 118     /* the time column */
@@ -23,41 +24,6 @@
 #define IDLE_US 100000 /* a gap from this long is marked rather than spaced */
 #define TEXT_CHARS 27  /* what fits beside a lane before the next */
 
-struct out {
-  struct mbuf mb;
-  int oom;
-};
-
-static void put(struct out *o, const char *s, size_t n) {
-  if (n > 0 && mbuf_append(&o->mb, s, n) != n) o->oom = 1;
-}
-
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
-
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct out *o, const char *fmt, ...) {
-  char buf[512], *big;
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if ((size_t) n < sizeof(buf)) {
-    put(o, buf, (size_t) n);
-    return;
-  }
-  /* never cut: a cut tag would leave the document broken */
-  if ((big = (char *) malloc((size_t) n + 1)) == NULL) {
-    o->oom = 1;
-    return;
-  }
-  va_start(ap, fmt);
-  vsnprintf(big, (size_t) n + 1, fmt, ap);
-  va_end(ap);
-  put(o, big, (size_t) n);
-  free(big);
-}
 
 /* The length of the UTF-8 character at s that XML 1.0 can carry, or 0. */
 static size_t xml_char(const unsigned char *s, size_t n) {
@@ -90,38 +56,38 @@ static size_t xml_char(const unsigned char *s, size_t n) {
 /* Text as XML character data (attribute values too): markup characters
  * as entities, what XML cannot carry as \xHH; at most max characters,
  * then an ellipsis. */
-static void put_text(struct out *o, const char *text, size_t n, size_t max) {
+static void put_text(struct scn_text *o, const char *text, size_t n, size_t max) {
   const unsigned char *s = (const unsigned char *) text;
   size_t i = 0, chars = 0;
   while (i < n) {
     size_t k;
     if (chars == max) {
-      puts_(o, "\xe2\x80\xa6");
+      scn_text_puts(o, "\xe2\x80\xa6");
       return;
     }
     chars++;
     switch (s[i]) {
-      case '&': puts_(o, "&amp;"); i++; continue;
-      case '<': puts_(o, "&lt;"); i++; continue;
-      case '>': puts_(o, "&gt;"); i++; continue;
-      case '"': puts_(o, "&quot;"); i++; continue;
-      case '\'': puts_(o, "&#39;"); i++; continue;
+      case '&': scn_text_puts(o, "&amp;"); i++; continue;
+      case '<': scn_text_puts(o, "&lt;"); i++; continue;
+      case '>': scn_text_puts(o, "&gt;"); i++; continue;
+      case '"': scn_text_puts(o, "&quot;"); i++; continue;
+      case '\'': scn_text_puts(o, "&#39;"); i++; continue;
       default: break;
     }
     if ((k = xml_char(s + i, n - i)) > 0) {
-      put(o, text + i, k);
+      scn_text_add(o, text + i, k);
       i += k;
     } else {
-      putf(o, "\\x%02x", s[i]);
+      scn_text_printf(o, "\\x%02x", s[i]);
       i++;
     }
   }
 }
 
-static void put_str(struct out *o, const char *s, size_t max) { put_text(o, s, strlen(s), max); }
+static void put_str(struct scn_text *o, const char *s, size_t max) { put_text(o, s, strlen(s), max); }
 
 /* Bytes from a wire as the trace shows them: C escapes, \xHH. */
-static void put_bytes(struct out *o, const unsigned char *b, size_t n, size_t total,
+static void put_bytes(struct scn_text *o, const unsigned char *b, size_t n, size_t total,
                       size_t max) {
   char buf[TL_HEAD_BYTES * 4 + 8];
   size_t i, k = 0;
@@ -139,10 +105,10 @@ static void put_bytes(struct out *o, const unsigned char *b, size_t n, size_t to
       k += (size_t) snprintf(buf + k, sizeof(buf) - k, "\\x%02x", c);
     }
   }
-  put(o, "\"", 1);
+  scn_text_add(o, "\"", 1);
   put_text(o, buf, k, max);
-  put(o, "\"", 1);
-  if (total > n && max > k) puts_(o, "\xe2\x80\xa6");
+  scn_text_add(o, "\"", 1);
+  if (total > n && max > k) scn_text_puts(o, "\xe2\x80\xa6");
 }
 
 static void fmt_time(int64_t us, char *buf, size_t len) {
@@ -218,20 +184,20 @@ static const char s_style[] =
     ".ok{fill:#2e7d32;font-weight:bold}.bad{fill:#d50000;font-weight:bold}"
     ".ttl{font-size:14px;font-weight:bold}";
 
-static void put_defs(struct out *o) {
+static void put_defs(struct scn_text *o) {
   static const char *const colours[][2] = {{"data", "#1e5aa8"}, {"syn", "#2e7d32"},
                                           {"synack", "#2e7d32"}, {"fin", "#e65100"},
                                           {"rst", "#c62828"}, {"dgram", "#6a1b9a"}};
   size_t i;
-  puts_(o, "<defs>");
+  scn_text_puts(o, "<defs>");
   for (i = 0; i < sizeof(colours) / sizeof(colours[0]); i++) {
-    putf(o,
+    scn_text_printf(o,
          "<marker id=\"a-%s\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
          "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
          "<path d=\"M0,0L10,5L0,10z\" fill=\"%s\"/></marker>",
          colours[i][0], colours[i][1]);
   }
-  puts_(o, "</defs>\n");
+  scn_text_puts(o, "</defs>\n");
 }
 
 /* ---- the picture --------------------------------------------------------- */
@@ -247,7 +213,7 @@ struct pic {
   int64_t cut_from, cut_to;  /* times of the rows cut */
   double y, body_top, body_end;
   unsigned long long events, cut_lines, cut_rows;
-  struct out bands, rows, wires;
+  struct scn_text bands, rows, wires;
 };
 
 static double lane_x(const struct pic *p, int lane) {
@@ -264,7 +230,7 @@ static double row_y(const struct pic *p, long row) {
   return p->cut_y;
 }
 
-static void put_title_line(struct out *o, const char *line, size_t n) {
+static void put_title_line(struct scn_text *o, const char *line, size_t n) {
   const char *s = line;
   /* the trace's padding is for columns of text, not for hover text */
   while (n > 0 && *s == ' ') {
@@ -275,19 +241,19 @@ static void put_title_line(struct out *o, const char *line, size_t n) {
 }
 
 static void draw_line_row(struct pic *p, const struct tl_row *r, double yc) {
-  struct out *o = &p->rows;
+  struct scn_text *o = &p->rows;
   const char *cls = NULL;
   const struct tl_lane *l = r->lane >= 0 ? &p->tl->lanes[r->lane] : NULL;
   double x;
-  puts_(o, "<g><title>");
+  scn_text_puts(o, "<g><title>");
   put_title_line(o, r->line, r->line_len);
-  puts_(o, "</title>");
+  scn_text_puts(o, "</title>");
   if (l == NULL) {
-    putf(o, "<text class=\"glob\" x=\"%d\" y=\"%.1f\">", LEFT + 6, yc + 3.5);
+    scn_text_printf(o, "<text class=\"glob\" x=\"%d\" y=\"%.1f\">", LEFT + 6, yc + 3.5);
     put_text(o, r->who, r->who_len, 20);
-    puts_(o, ": ");
+    scn_text_puts(o, ": ");
     put_text(o, r->text, r->text_len, 120);
-    puts_(o, "</text></g>\n");
+    scn_text_puts(o, "</text></g>\n");
     return;
   }
   x = lane_x(p, r->lane);
@@ -295,21 +261,21 @@ static void draw_line_row(struct pic *p, const struct tl_row *r, double yc) {
   if (cls != NULL) {
     p->events++;
     if (strcmp(cls, "e-close") == 0) {
-      putf(o, "<path class=\"xc\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\"/>", x - 4, yc - 4);
+      scn_text_printf(o, "<path class=\"xc\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\"/>", x - 4, yc - 4);
     } else {
-      putf(o, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/>", cls, x, yc);
+      scn_text_printf(o, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/>", cls, x, yc);
     }
-    putf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", cls, x + 7, yc + 4);
+    scn_text_printf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", cls, x + 7, yc + 4);
   } else {
-    putf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", l->kind == TL_PEER ? "peer" : "note",
+    scn_text_printf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", l->kind == TL_PEER ? "peer" : "note",
          x + 7, yc + 3.5);
   }
   if (l->merged) {
     put_text(o, r->who, r->who_len, 12);
-    puts_(o, " ");
+    scn_text_puts(o, " ");
   }
   put_text(o, r->text, r->text_len, TEXT_CHARS);
-  puts_(o, "</text></g>\n");
+  scn_text_puts(o, "</text></g>\n");
 }
 
 static const char *fail_message(const struct pic *p) {
@@ -332,36 +298,36 @@ static double fail_height(const struct pic *p) { return FAIL_H + (fail_lines(p) 
 /* The failure: a red line across every lane at the moment it happened,
  * its message above it. */
 static void draw_fail_row(struct pic *p, double ytop) {
-  struct out *o = &p->rows;
+  struct scn_text *o = &p->rows;
   char t[40];
   const char *msg = fail_message(p);
   size_t len = strlen(msg), per = fail_chars(p), at = 0, first = per - strlen("FAILED: ");
   int k, lines = fail_lines(p);
   double yline = ytop + fail_height(p) - 9;
   fmt_time(p->tl->fail_t, t, sizeof(t));
-  puts_(o, "<g class=\"fail\"><title>FAILED at ");
+  scn_text_puts(o, "<g class=\"fail\"><title>FAILED at ");
   put_str(o, t, 40);
-  puts_(o, ": ");
+  scn_text_puts(o, ": ");
   put_str(o, msg, 4000);
-  putf(o, "</title><line x1=\"4\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", yline, p->width - 4,
+  scn_text_printf(o, "</title><line x1=\"4\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", yline, p->width - 4,
        yline);
   for (k = 0; k < lines && at < len; k++) {
     size_t n = k == 0 ? first : per;
     /* a cut must not split a UTF-8 character */
     while (at + n < len && (msg[at + n] & 0xc0) == 0x80) n--;
     if (at + n > len) n = len - at;
-    putf(o, "<text x=\"%d\" y=\"%.1f\">%s", LEFT + 6, ytop + 16 + 15 * k,
+    scn_text_printf(o, "<text x=\"%d\" y=\"%.1f\">%s", LEFT + 6, ytop + 16 + 15 * k,
          k == 0 ? "FAILED: " : "");
     put_text(o, msg + at, n, k == lines - 1 && at + n < len ? n - 1 : n);
-    puts_(o, "</text>");
+    scn_text_puts(o, "</text>");
     at += n;
   }
-  puts_(o, "</g>\n");
+  scn_text_puts(o, "</g>\n");
 }
 
 static void draw_send_row(struct pic *p, const struct tl_row *r, double yc) {
   if (r->lane < 0) return;
-  putf(&p->rows, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"#777\"/>\n",
+  scn_text_printf(&p->rows, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"#777\"/>\n",
        lane_x(p, r->lane) - 3, yc - 3);
 }
 
@@ -369,7 +335,7 @@ static void draw_send_row(struct pic *p, const struct tl_row *r, double yc) {
 static void draw_idle(struct pic *p, int64_t gap) {
   char t[40];
   fmt_time(gap, t, sizeof(t));
-  putf(&p->rows,
+  scn_text_printf(&p->rows,
        "<g><title>nothing happened for %s</title><rect class=\"idle\" x=\"%d\" y=\"%.1f\" "
        "width=\"%d\" height=\"%d\"/><text class=\"glob\" x=\"%d\" y=\"%.1f\">"
        "\xe2\x8b\xaf idle %s \xe2\x8b\xaf</text></g>\n",
@@ -381,7 +347,7 @@ static void draw_cut(struct pic *p) {
   char a[40], b[40];
   fmt_time(p->cut_from, a, sizeof(a));
   fmt_time(p->cut_to, b, sizeof(b));
-  putf(&p->rows,
+  scn_text_printf(&p->rows,
        "<g><title>Rows %ld to %ld are not drawn: a picture of every row would be too big "
        "to open. The trace has them all (mgsim run FILE --trace -).</title>"
        "<rect class=\"cut\" x=\"2\" y=\"%.1f\" width=\"%d\" height=\"%d\"/>"
@@ -390,9 +356,9 @@ static void draw_cut(struct pic *p) {
        p->head_end + 1, p->tail_start, p->y + 4, p->width - 4, CUT_H - 8, LEFT + 6,
        p->y + 19, p->cut_rows, a, b, p->cut_lines);
   if (p->tl->wires_dropped > 0) {
-    putf(&p->rows, ", and %llu wire items not kept", p->tl->wires_dropped);
+    scn_text_printf(&p->rows, ", and %llu wire items not kept", p->tl->wires_dropped);
   }
-  putf(&p->rows,
+  scn_text_printf(&p->rows,
        ")</text><text class=\"cutt\" x=\"%d\" y=\"%.1f\">the first %d and the last %d rows "
        "are drawn; the trace has everything</text></g>\n",
        LEFT + 6, p->y + 33, TL_HEAD_ROWS, TL_TAIL_ROWS);
@@ -423,7 +389,7 @@ static int draw_rows(struct pic *p) {
     }
     if (r.index == p->tail_start && p->cut) {
       if (have_prev && band) {
-        putf(&p->bands, "<rect class=\"band\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>\n",
+        scn_text_printf(&p->bands, "<rect class=\"band\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>\n",
              band_top, p->width, p->y - band_top);
       }
       draw_cut(p);
@@ -434,7 +400,7 @@ static int draw_rows(struct pic *p) {
       if (have_prev) {
         int64_t gap = r.t - prev_t;
         if (band) {
-          putf(&p->bands,
+          scn_text_printf(&p->bands,
                "<rect class=\"band\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>\n",
                band_top, p->width, p->y - band_top);
         }
@@ -447,7 +413,7 @@ static int draw_rows(struct pic *p) {
       }
       band_top = p->y;
       fmt_time(r.t, t, sizeof(t));
-      putf(&p->rows, "<text class=\"tm\" x=\"%d\" y=\"%.1f\"><title>%lld us</title>%s</text>\n",
+      scn_text_printf(&p->rows, "<text class=\"tm\" x=\"%d\" y=\"%.1f\"><title>%lld us</title>%s</text>\n",
            LEFT - 8, p->y + h / 2 + 3.5, (long long) r.t, t);
       prev_t = r.t;
       have_prev = 1;
@@ -470,25 +436,25 @@ static int draw_rows(struct pic *p) {
     p->y += h;
   }
   if (have_prev && band) {
-    putf(&p->bands, "<rect class=\"band\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>\n",
+    scn_text_printf(&p->bands, "<rect class=\"band\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>\n",
          band_top, p->width, p->y - band_top);
   }
   p->y += ROW_H + 14; /* room for the stubs of what was still on its way */
   return 0;
 }
 
-static void wire_label(struct out *o, const struct tl_wire *x, size_t max) {
+static void wire_label(struct scn_text *o, const struct tl_wire *x, size_t max) {
   if (x->kind == SIM_WIRE_DATA || x->kind == SIM_WIRE_DGRAM) {
-    putf(o, "%s%s%s%zu B ", x->lost ? "lost: " : "",
+    scn_text_printf(o, "%s%s%s%zu B ", x->lost ? "lost: " : "",
          x->kind == SIM_WIRE_DGRAM ? "datagram " : "", x->dup ? "(copy) " : "", x->len);
     put_bytes(o, x->head, x->len < TL_HEAD_BYTES ? x->len : TL_HEAD_BYTES, x->len, max);
   } else {
-    puts_(o, x->kind >= 0 && x->kind <= SIM_WIRE_ACK ? s_wire_labels[x->kind] : "?");
+    scn_text_puts(o, x->kind >= 0 && x->kind <= SIM_WIRE_ACK ? s_wire_labels[x->kind] : "?");
   }
 }
 
 static void draw_wire(struct pic *p, const struct tl_wire *x) {
-  struct out *o = &p->wires;
+  struct scn_text *o = &p->wires;
   const struct timeline *tl = p->tl;
   int arrived = x->arrive_row >= 0;
   double x1, y1, x2, y2;
@@ -503,64 +469,64 @@ static void draw_wire(struct pic *p, const struct tl_wire *x) {
   if (!arrived) x2 = x1 + (x2 - x1) * 0.45;
   fmt_time(x->sent, ts, sizeof(ts));
   fmt_time(x->arrives, ta, sizeof(ta));
-  putf(o, "<g class=\"w %s%s\"><title>", name,
+  scn_text_printf(o, "<g class=\"w %s%s\"><title>", name,
        x->lost ? " lost" : !arrived ? " flight" : "");
   wire_label(o, x, 400);
-  puts_(o, "\n");
+  scn_text_puts(o, "\n");
   put_str(o, tl->lanes[x->from].name, 60);
-  puts_(o, " \xe2\x86\x92 ");
+  scn_text_puts(o, " \xe2\x86\x92 ");
   put_str(o, tl->lanes[x->to].name, 60);
-  puts_(o, " (");
+  scn_text_puts(o, " (");
   put_str(o, x->src, 64);
-  puts_(o, " \xe2\x86\x92 ");
+  scn_text_puts(o, " \xe2\x86\x92 ");
   put_str(o, x->dst, 64);
   if (x->kind == SIM_WIRE_DGRAM) {
-    putf(o, ")\nsent at %s, ", ts);
+    scn_text_printf(o, ")\nsent at %s, ", ts);
   } else {
-    putf(o, "), stream %d, seq %llu, ack %llu\nsent at %s, ", x->stream,
+    scn_text_printf(o, "), stream %d, seq %llu, ack %llu\nsent at %s, ", x->stream,
          (unsigned long long) x->tcp_seq, (unsigned long long) x->tcp_ack, ts);
   }
   if (x->lost) {
-    puts_(o, "lost on the way");
+    scn_text_puts(o, "lost on the way");
   } else if (!arrived) {
-    putf(o, "due at %s, after the run ended", ta);
+    scn_text_printf(o, "due at %s, after the run ended", ta);
   } else {
-    putf(o, "arrives at %s", ta);
+    scn_text_printf(o, "arrives at %s", ta);
   }
   if (x->kind != SIM_WIRE_DGRAM && x->window != SIM_WIRE_UNLIMITED) {
-    putf(o, "\nthe sender's receive window: %zu bytes", x->window);
+    scn_text_printf(o, "\nthe sender's receive window: %zu bytes", x->window);
   }
-  puts_(o, "</title>");
+  scn_text_puts(o, "</title>");
   if (x->from == x->to || fabs(x2 - x1) < 1) {
     /* both ends in one column (lanes merged past the limit) */
-    putf(o, "<path d=\"M%.1f,%.1fc30,0 30,%.1f 0,%.1f\" marker-end=\"url(#a-%s)\"/>", x1, y1,
+    scn_text_printf(o, "<path d=\"M%.1f,%.1fc30,0 30,%.1f 0,%.1f\" marker-end=\"url(#a-%s)\"/>", x1, y1,
          y2 - y1, y2 - y1, name);
     x2 = x1 + 40;
   } else {
     double dir = x2 > x1 ? 1 : -1;
-    putf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"%s%s%s/>", x1 + 3 * dir, y1,
+    scn_text_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"%s%s%s/>", x1 + 3 * dir, y1,
          x2 - (arrived ? 2 * dir : 0), y2, arrived ? " marker-end=\"url(#a-" : "",
          arrived ? name : "", arrived ? ")\"" : "");
   }
   if (x->lost) {
-    putf(o, "<path class=\"x\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\"/>", x2 - 4, y2 - 4);
+    scn_text_printf(o, "<path class=\"x\" d=\"M%.1f,%.1fl8,8m0,-8l-8,8\"/>", x2 - 4, y2 - 4);
   }
   if (arrived && drawn(p, x->arrive_row) && x->from != x->to) {
     /* On the arrival's own row, which has nothing else, beside the lane
      * and away from the line coming in (the time labels are left of the
      * first lane). */
     int right = x2 > x1 || tl->lanes[x->to].column == 0;
-    putf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", right ? "ls" : "le",
+    scn_text_printf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", right ? "ls" : "le",
          right ? x2 + 8 : x2 - 8, y2 + 3.5);
   } else if (!arrived) {
     /* lost, or still on its way: the label ends the stub */
-    putf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", x2 > x1 ? "ls" : "le",
+    scn_text_printf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", x2 > x1 ? "ls" : "le",
          x2 > x1 ? x2 + 8 : x2 - 8, y2 + 3.5);
   } else {
-    putf(o, "<text x=\"%.1f\" y=\"%.1f\">", (x1 + x2) / 2, (y1 + y2) / 2 - 3);
+    scn_text_printf(o, "<text x=\"%.1f\" y=\"%.1f\">", (x1 + x2) / 2, (y1 + y2) / 2 - 3);
   }
   wire_label(o, x, 22);
-  puts_(o, "</text></g>\n");
+  scn_text_puts(o, "</text></g>\n");
 }
 
 /* Per column: the first lane in it, how many share it, the rows it spans. */
@@ -587,21 +553,21 @@ static struct column *columns(const struct timeline *tl) {
   return c;
 }
 
-static void draw_lanes(struct pic *p, struct out *o, const struct column *cols) {
+static void draw_lanes(struct pic *p, struct scn_text *o, const struct column *cols) {
   int c;
   for (c = 0; c < p->tl->ncolumns; c++) {
     double x = LEFT + c * LANE_W + LANE_W / 2.0;
-    putf(o, "<line class=\"lane\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
+    scn_text_printf(o, "<line class=\"lane\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
          p->body_top, x, p->body_end);
     if (cols[c].first < 0) continue;
     /* solid while the lane (or any lane sharing the column) lives */
-    putf(o, "<line class=\"live\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
+    scn_text_printf(o, "<line class=\"live\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
          row_y(p, cols[c].first), x, row_y(p, cols[c].last));
   }
 }
 
 /* The head of each column: what the lane is. */
-static void draw_heads(struct pic *p, struct out *o, double top, const struct column *cols) {
+static void draw_heads(struct pic *p, struct scn_text *o, double top, const struct column *cols) {
   const struct timeline *tl = p->tl;
   int c;
   for (c = 0; c < tl->ncolumns; c++) {
@@ -609,69 +575,69 @@ static void draw_heads(struct pic *p, struct out *o, double top, const struct co
     int merged = cols[c].count;
     double x = LEFT + c * LANE_W + 4;
     if (l == NULL) continue;
-    putf(o, "<g><title>");
+    scn_text_printf(o, "<g><title>");
     if (merged > 1) {
-      putf(o, "%d lanes share this column: the picture draws %d lanes at most; "
+      scn_text_printf(o, "%d lanes share this column: the picture draws %d lanes at most; "
               "each row here says whose it is.", merged, TL_MAX_LANES);
     } else {
       put_str(o, l->name, 60);
-      puts_(o, l->kind == TL_ENGINE ? " (engine connection)" : l->kind == TL_PEER ? " (peer)" : "");
-      if (l->what[0] != '\0') puts_(o, "\n");
+      scn_text_puts(o, l->kind == TL_ENGINE ? " (engine connection)" : l->kind == TL_PEER ? " (peer)" : "");
+      if (l->what[0] != '\0') scn_text_puts(o, "\n");
       put_str(o, l->what, 200);
-      if (l->app[0] != '\0' || l->addr[0] != '\0') puts_(o, "\n");
+      if (l->app[0] != '\0' || l->addr[0] != '\0') scn_text_puts(o, "\n");
       put_str(o, l->app[0] != '\0' ? l->app : l->addr, 200);
     }
-    putf(o,
+    scn_text_printf(o,
          "</title><rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
          "rx=\"4\"/>",
          merged > 1 ? "ho" : l->kind == TL_ENGINE ? "hd" : l->kind == TL_PEER ? "hp" : "ho", x,
          top + 4, LANE_W - 8, HEAD_H - 10);
-    putf(o, "<text class=\"hn\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 19);
+    scn_text_printf(o, "<text class=\"hn\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 19);
     if (merged > 1) {
-      putf(o, "%d more lanes", merged);
+      scn_text_printf(o, "%d more lanes", merged);
     } else {
       put_str(o, l->name, 24);
     }
-    putf(o, "</text><text class=\"hs\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 32);
+    scn_text_printf(o, "</text><text class=\"hs\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 32);
     if (merged > 1) {
-      puts_(o, "(too many to draw apart)");
+      scn_text_puts(o, "(too many to draw apart)");
     } else {
       put_str(o, l->what[0] != '\0' ? l->what
                  : l->kind == TL_ENGINE ? "connection"
                  : l->kind == TL_PEER ? "peer" : "",
               30);
     }
-    putf(o, "</text><text class=\"hs\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 44);
+    scn_text_printf(o, "</text><text class=\"hs\" x=\"%.1f\" y=\"%.1f\">", x + 6, top + 44);
     if (merged <= 1) put_str(o, l->app[0] != '\0' ? l->app : l->addr, 30);
-    puts_(o, "</text></g>\n");
+    scn_text_puts(o, "</text></g>\n");
   }
 }
 
-static void put_summary(struct pic *p, struct out *o) {
+static void put_summary(struct pic *p, struct scn_text *o) {
   const struct timeline *tl = p->tl;
-  putf(o, "%d lanes", tl->nlanes);
+  scn_text_printf(o, "%d lanes", tl->nlanes);
   if (tl->nlanes > tl->ncolumns) {
-    putf(o, " (the last %d share a column)", tl->nlanes - tl->ncolumns + 1);
+    scn_text_printf(o, " (the last %d share a column)", tl->nlanes - tl->ncolumns + 1);
   }
-  putf(o,
+  scn_text_printf(o,
        ", %ld rows, %llu packets (%llu acknowledgements not drawn), "
        "%llu handler events drawn (POLL never)",
        tl->nrows, tl->wires_seen, tl->acks, p->events);
 }
 
-static void open_svg(struct out *o, int width, double height) {
-  putf(o,
+static void open_svg(struct scn_text *o, int width, double height) {
+  scn_text_printf(o,
        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
        "viewBox=\"0 0 %d %.0f\">\n<style>",
        width, height, width, height);
-  puts_(o, s_style);
-  puts_(o, "</style>\n");
+  scn_text_puts(o, s_style);
+  scn_text_puts(o, "</style>\n");
 }
 
 int tl_draw(struct timeline *tl, FILE *fp, int html, const char *title, const char *trace,
             int passed) {
   struct pic p;
-  struct out doc;
+  struct scn_text doc;
   struct column *cols = NULL;
   size_t i;
   int rc = 0;
@@ -693,9 +659,9 @@ int tl_draw(struct timeline *tl, FILE *fp, int html, const char *title, const ch
   p.body_end = p.y;
   for (i = 0; i < tl->nwires; i++) draw_wire(&p, tl_wire_at(tl, i));
   if (html) {
-    puts_(&doc, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>");
+    scn_text_puts(&doc, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>");
     put_str(&doc, title, 300);
-    puts_(&doc,
+    scn_text_puts(&doc,
           "</title><style>"
           "body{margin:0;font-family:DejaVu Sans,Verdana,Arial,sans-serif;background:#fff}"
           "header{padding:8px 12px}h1{font-size:16px;margin:0 0 4px}"
@@ -706,64 +672,64 @@ int tl_draw(struct timeline *tl, FILE *fp, int html, const char *title, const ch
           "z-index:1}svg{display:block}"
           "</style></head><body><header><h1>");
     put_str(&doc, title, 300);
-    puts_(&doc, "</h1><p>");
-    puts_(&doc, passed ? "<span class=\"ok\">passed</span>" : "<span class=\"bad\">FAILED</span>");
-    puts_(&doc, " \xe2\x80\x94 ");
+    scn_text_puts(&doc, "</h1><p>");
+    scn_text_puts(&doc, passed ? "<span class=\"ok\">passed</span>" : "<span class=\"bad\">FAILED</span>");
+    scn_text_puts(&doc, " \xe2\x80\x94 ");
     put_summary(&p, &doc);
-    puts_(&doc, "</p>");
+    scn_text_puts(&doc, "</p>");
     if (!passed) {
-      puts_(&doc, "<pre>");
+      scn_text_puts(&doc, "<pre>");
       put_str(&doc, tl->fail_text != NULL ? tl->fail_text : "the run failed", 4000);
-      puts_(&doc, "</pre>");
+      scn_text_puts(&doc, "</pre>");
     }
     if (p.cut) {
-      putf(&doc, "<p class=\"cutnote\">Cut: %llu of %ld rows are not drawn (the first %d and "
+      scn_text_printf(&doc, "<p class=\"cutnote\">Cut: %llu of %ld rows are not drawn (the first %d and "
                  "the last %d are); see the band where they would be.</p>",
            p.cut_rows, tl->nrows, TL_HEAD_ROWS, TL_TAIL_ROWS);
     }
-    puts_(&doc,
+    scn_text_puts(&doc,
           "<p>Time runs down in virtual microseconds: each instant is a band of rows, in the "
           "order things happened; idle stretches of 100 ms or more are marked, not drawn to "
           "scale. Hover over anything for its details.</p></header>\n<div class=\"heads\">");
     open_svg(&doc, p.width, HEAD_H);
     draw_heads(&p, &doc, 0, cols);
-    puts_(&doc, "</svg></div>\n");
+    scn_text_puts(&doc, "</svg></div>\n");
     open_svg(&doc, p.width, p.body_end);
     put_defs(&doc);
   } else {
-    puts_(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    scn_text_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     open_svg(&doc, p.width, p.body_end);
     put_defs(&doc);
-    puts_(&doc, "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
-    putf(&doc, "<text class=\"ttl\" x=\"8\" y=\"20\">mgsim timeline: ");
+    scn_text_puts(&doc, "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
+    scn_text_printf(&doc, "<text class=\"ttl\" x=\"8\" y=\"20\">mgsim timeline: ");
     put_str(&doc, title, 300);
-    putf(&doc, "</text>\n<text x=\"8\" y=\"38\"><tspan class=\"%s\">%s</tspan> ",
+    scn_text_printf(&doc, "</text>\n<text x=\"8\" y=\"38\"><tspan class=\"%s\">%s</tspan> ",
          passed ? "ok" : "bad", passed ? "passed" : "FAILED:");
     if (!passed) put_str(&doc, tl->fail_text != NULL ? tl->fail_text : "", 300);
-    putf(&doc, "</text>\n<text x=\"8\" y=\"54\">");
+    scn_text_printf(&doc, "</text>\n<text x=\"8\" y=\"54\">");
     put_summary(&p, &doc);
-    puts_(&doc, "; time runs down, one band of rows per instant");
-    if (p.cut) putf(&doc, "; CUT: %llu rows not drawn", p.cut_rows);
-    puts_(&doc, "</text>\n");
+    scn_text_puts(&doc, "; time runs down, one band of rows per instant");
+    if (p.cut) scn_text_printf(&doc, "; CUT: %llu rows not drawn", p.cut_rows);
+    scn_text_puts(&doc, "</text>\n");
     draw_heads(&p, &doc, TITLE_H, cols);
   }
-  put(&doc, p.bands.mb.buf, p.bands.mb.len);
+  scn_text_add(&doc, p.bands.b.buf, p.bands.b.len);
   draw_lanes(&p, &doc, cols);
-  put(&doc, p.rows.mb.buf, p.rows.mb.len);
-  put(&doc, p.wires.mb.buf, p.wires.mb.len);
-  puts_(&doc, "</svg>\n");
-  if (html) puts_(&doc, "</body></html>\n");
-  if (doc.oom || p.rows.oom || p.bands.oom || p.wires.oom) {
+  scn_text_add(&doc, p.rows.b.buf, p.rows.b.len);
+  scn_text_add(&doc, p.wires.b.buf, p.wires.b.len);
+  scn_text_puts(&doc, "</svg>\n");
+  if (html) scn_text_puts(&doc, "</body></html>\n");
+  if (doc.failed || p.rows.failed || p.bands.failed || p.wires.failed) {
     rc = -1;
-  } else if (doc.mb.len > 0) {
-    fwrite(doc.mb.buf, 1, doc.mb.len, fp);
+  } else if (doc.b.len > 0) {
+    fwrite(doc.b.buf, 1, doc.b.len, fp);
   }
 done:
   free(cols);
   free(p.ys);
-  mbuf_free(&p.bands.mb);
-  mbuf_free(&p.rows.mb);
-  mbuf_free(&p.wires.mb);
-  mbuf_free(&doc.mb);
+  scn_text_free(&p.bands);
+  scn_text_free(&p.rows);
+  scn_text_free(&p.wires);
+  scn_text_free(&doc);
   return rc;
 }
