@@ -199,6 +199,9 @@ void sim_wire_tcp(struct sim *s, struct sim_stream *st, enum sim_wire_kind kind,
                   int to_engine, int64_t arrives, const void *data, size_t len);
 /* Sequence space (bytes, or 1 for a SYN or FIN) reaching the receiver. */
 void sim_wire_arrived(struct sim_stream *st, int to_engine, size_t n);
+/* The same, and the receiver's pure ACK for it, sent at once (the
+ * simulation acknowledges everything as it arrives). */
+void sim_wire_acked(struct sim *s, struct sim_stream *st, int to_engine, size_t n);
 /* The engine's connect to an address with no stream behind it: the SYN,
  * and for a refusal the RST that answers it after delay. */
 void sim_wire_no_stream(struct sim *s, struct sim_sock *sk,

@@ -654,8 +654,7 @@ static void arrive_syn(struct sim *s, struct sim_stream *st) {
   if (WIRED(s)) {
     /* The peer is connected from this instant: its SYN-ACK takes no time. */
     sim_wire_tcp(s, st, SIM_WIRE_SYNACK, 0, s->now, NULL, 0);
-    sim_wire_arrived(st, 0, 1);
-    sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
+    sim_wire_acked(s, st, 0, 1);
     if (st->bridge != NULL) { /* the relay answers the connecting engine */
       sim_wire_tcp(s, st->bridge, SIM_WIRE_SYNACK, 1, at(s, st->bridge->k.delay_us), NULL, 0);
     }
@@ -691,10 +690,7 @@ static void arrive_at_peer(struct sim *s, struct sim_event *e) {
     st->peer_unread += e->len;
     sim_trace(s, p->name, "got %zu, not reading", e->len);
   }
-  if (WIRED(s)) {
-    sim_wire_arrived(st, 0, e->len);
-    sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
-  }
+  if (WIRED(s)) sim_wire_acked(s, st, 0, e->len);
 }
 
 static struct sim_sock *find_udp_sock(struct sim *s, const union socket_address *to) {
@@ -735,19 +731,13 @@ void sim_process(struct sim *s, struct sim_event *e) {
         break;
       }
       mbuf_append(&st->engine_rx, e->data, e->len);
-      if (WIRED(s)) {
-        sim_wire_arrived(st, 1, e->len);
-        sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
-      }
+      if (WIRED(s)) sim_wire_acked(s, st, 1, e->len);
       break;
     case EV_FIN_TO_ENGINE:
       if (st->state != ST_ENGINE_GONE) st->fin_to_engine = 1;
       /* Acknowledged, also by a socket that closed with its own FIN (as a
        * stack's lingering end does); not by one that sent RST. */
-      if (WIRED(s) && !st->rst_to_engine && !st->rst_to_peer) {
-        sim_wire_arrived(st, 1, 1);
-        sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
-      }
+      if (WIRED(s) && !st->rst_to_engine && !st->rst_to_peer) sim_wire_acked(s, st, 1, 1);
       break;
     case EV_RST_TO_ENGINE:
       if (st->state != ST_ENGINE_GONE) {
@@ -759,10 +749,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       if (st->bridge != NULL) {
         st->in_flight -= e->len;
         if (!st->bridge->peer_reset) {
-          if (WIRED(s)) {
-            sim_wire_arrived(st, 0, e->len);
-            sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
-          }
+          if (WIRED(s)) sim_wire_acked(s, st, 0, e->len);
           mbuf_append(&st->bridge->peer_out, e->data, e->len);
           sim_stream_pump(s, st->bridge);
         }
@@ -771,10 +758,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       }
       break;
     case EV_FIN_TO_PEER:
-      if (WIRED(s) && !st->peer_reset && !st->peer->got_rst) {
-        sim_wire_arrived(st, 0, 1);
-        sim_wire_tcp(s, st, SIM_WIRE_ACK, 1, at(s, st->k.delay_us), NULL, 0);
-      }
+      if (WIRED(s) && !st->peer_reset && !st->peer->got_rst) sim_wire_acked(s, st, 0, 1);
       if (st->bridge != NULL) {
         st->bridge->peer_fin_sent = 1;
         sim_stream_pump(s, st->bridge);
@@ -816,10 +800,7 @@ void sim_process(struct sim *s, struct sim_event *e) {
       sk->connect_err = e->err;
       if (e->err == 0 && st != NULL) {
         st->state = ST_OPEN;
-        if (WIRED(s)) {
-          sim_wire_arrived(st, 1, 1);
-          sim_wire_tcp(s, st, SIM_WIRE_ACK, 0, at(s, st->k.delay_us), NULL, 0);
-        }
+        if (WIRED(s)) sim_wire_acked(s, st, 1, 1);
       }
       break;
     }

@@ -112,3 +112,8 @@ void sim_wire_dgram(struct sim *s, const union socket_address *from,
   w.dup = dup;
   s->wire_fn(s->wire_arg, &w);
 }
+
+void sim_wire_acked(struct sim *s, struct sim_stream *st, int to_engine, size_t n) {
+  sim_wire_arrived(st, to_engine, n);
+  sim_wire_tcp(s, st, SIM_WIRE_ACK, !to_engine, s->now + st->k.delay_us, NULL, 0);
+}
