@@ -59,8 +59,8 @@ enum reply_kind { R_LENGTH, R_CHUNKED, R_CLOSE_DELIMITED, R_BAD, R_TRUNCATED, R_
 enum dns_mode { DNS_NONE, DNS_ANSWER, DNS_FAIL, DNS_SILENT };
 
 struct client_plan {
-  int id;             /* the engine connection */
-  int server;         /* scripted server peer svN (0: the engine's own app) */
+  int id;     /* the engine connection */
+  int server; /* scripted server peer svN (0: the engine's own app) */
   enum dns_mode dns;
   enum reply_kind reply;
   int code;
@@ -69,19 +69,19 @@ struct client_plan {
 struct gen {
   struct rng rng;
   struct scn_text text;
-  int64_t t;           /* the time of the last line written, us */
-  struct scn_text oracle;  /* expectations, written after the schedule */
-  int64_t delay;       /* the delay knob, us */
-  int udp_faults;      /* loss, duplication or jitter is on: datagrams have no order */
-  uint64_t window;     /* the peer-window knob (0: none) */
-  uint64_t bytes;      /* every byte the schedule moves, both ways */
-  int64_t min_end;     /* the oracles also wait for this (a client's timeout) */
-  int next_id;         /* the id the next connection an app makes gets */
+  int64_t t;              /* the time of the last line written, us */
+  struct scn_text oracle; /* expectations, written after the schedule */
+  int64_t delay;          /* the delay knob, us */
+  int udp_faults;         /* loss, duplication or jitter is on: datagrams have no order */
+  uint64_t window;        /* the peer-window knob (0: none) */
+  uint64_t bytes;         /* every byte the schedule moves, both ways */
+  int64_t min_end;        /* the oracles also wait for this (a client's timeout) */
+  int next_id;            /* the id the next connection an app makes gets */
   const char *const *role_app;
   /* the raw role's rules */
   unsigned char greeting[32];
   size_t greeting_len;
-  int raw_close;       /* 0 none, 1 close on the timer, 2 "BYE" then SEND_AND_CLOSE */
+  int raw_close; /* 0 none, 1 close on the timer, 2 "BYE" then SEND_AND_CLOSE */
   struct client_plan clients[MAX_CLIENTS];
   int nclients;
   int chat_peers[MAX_PEERS];
@@ -158,8 +158,8 @@ static void random_word(struct gen *g, char *p, size_t n) {
 }
 
 /* A masked client frame of op (FIN or not) into out; returns its size. */
-static size_t ws_frame(struct gen *g, unsigned char *out, int op, int fin,
-                       const unsigned char *p, size_t n) {
+static size_t ws_frame(struct gen *g, unsigned char *out, int op, int fin, const unsigned char *p,
+                       size_t n) {
   unsigned char mask[4];
   size_t h = 0, i;
   rng_bytes(&g->rng, mask, 4);
@@ -204,9 +204,9 @@ static int64_t ws_message(struct gen *g, int64_t at, int peer, const unsigned ch
   if ((size_t) frags > n) frags = n > 0 ? (int) n : 1;
   for (f = 0; f < frags; f++) {
     size_t len = f == frags - 1 ? n - off : rng_below(&g->rng, n - off + 1);
-    at = send_cut(g, at, peer, buf,
-                  ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1, payload + off,
-                           len));
+    at =
+        send_cut(g, at, peer, buf,
+                 ws_frame(g, buf, f == 0 ? (text ? 1 : 2) : 0, f == frags - 1, payload + off, len));
     off += len;
     if (f < frags - 1 && rng_chance(&g->rng, 0.3)) {
       unsigned char ping[16];
@@ -254,20 +254,23 @@ static int http_request(struct gen *g, struct scn_text *req) {
     return 400;
   }
   if (pick < 15) {
-    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    scn_text_printf(
+        req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
     return 400;
   }
   if (pick < 25) {
     unsigned char body[600];
     size_t n = rng_below(&g->rng, sizeof(body));
     random_bytes(g, body, n, 0);
-    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n\r\n", (unsigned) n);
+    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n\r\n",
+                    (unsigned) n);
     scn_text_add(req, body, n);
     return 405;
   }
   if (pick < 35) {
     int chunks = (int) rng_below(&g->rng, 5), c;
-    scn_text_printf(req, "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    scn_text_printf(req,
+                    "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (c = 0; c < chunks; c++) {
       unsigned char data[300];
       size_t n = 1 + rng_below(&g->rng, sizeof(data));
@@ -409,7 +412,8 @@ static void peer_schedule(struct gen *g, int peer, int role, int64_t start) {
                                            "400 Bad Request"};
       scn_text_printf(&g->oracle, "expect peer p%d got-match \"^", peer);
       for (k = 0; k < nsends; k++) {
-        scn_text_printf(&g->oracle, "HTTP/1\\\\.1 %s\\r\\n([^\\r]+\\r\\n)*\\r\\n[^\\r]*", status[codes[k] - 'a']);
+        scn_text_printf(&g->oracle, "HTTP/1\\\\.1 %s\\r\\n([^\\r]+\\r\\n)*\\r\\n[^\\r]*",
+                        status[codes[k] - 'a']);
       }
       scn_text_printf(&g->oracle, "$\"\n");
       if (bad) scn_text_printf(&g->oracle, "expect peer p%d fin\n", peer);
@@ -543,14 +547,16 @@ static enum dns_mode client_host(struct gen *g, const char *name, const char *ip
 /* What a client whose name did not resolve saw; 1 if that was it. */
 static int client_unresolved(struct gen *g, int id, enum dns_mode dns) {
   if (dns == DNS_FAIL) {
-    scn_text_printf(&g->oracle, "expect event #%d CONNECT EHOSTUNREACH\nexpect event #%d CLOSE EHOSTUNREACH\n",
-        id, id);
+    scn_text_printf(&g->oracle,
+                    "expect event #%d CONNECT EHOSTUNREACH\nexpect event #%d CLOSE EHOSTUNREACH\n",
+                    id, id);
     return 1;
   }
   if (dns == DNS_SILENT) {
     /* The clients give the resolver their own timeout (-t), and their own
      * timer, due then too, closes first. */
-    scn_text_printf(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\nexpect count #%d CONNECT 0\n", id, id);
+    scn_text_printf(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\nexpect count #%d CONNECT 0\n",
+                    id, id);
     if (g->min_end < CLIENT_TIMEOUT_US + 500000) g->min_end = CLIENT_TIMEOUT_US + 500000;
     return 1;
   }
@@ -569,14 +575,14 @@ static void http_client(struct gen *g, int own_http) {
     int p = (int) rng_below(&g->rng, 3);
     c->server = 0;
     c->dns = client_host(g, "www.test", "10.0.0.1", host, sizeof(host));
-    scn_text_printf(&g->text, "app %s -t %d http://%s:7002%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S, host,
-        paths[p]);
+    scn_text_printf(&g->text, "app %s -t %d http://%s:7002%s\n", g->role_app[ROLE_HTTP_CLIENT],
+                    CLIENT_TIMEOUT_S, host, paths[p]);
     if (!client_unresolved(g, c->id, c->dns)) {
-      scn_text_printf(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
-          codes[p], c->id);
+      scn_text_printf(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n",
+                      c->id, codes[p], c->id);
       if (lens[p] >= 0) {
-        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %d \" \"#%d +CLOSE\"\n", c->id,
-            codes[p], lens[p], c->id);
+        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %d \" \"#%d +CLOSE\"\n",
+                        c->id, codes[p], lens[p], c->id);
       }
       scn_text_printf(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
     }
@@ -590,18 +596,18 @@ static void http_client(struct gen *g, int own_http) {
   c->dns = client_host(g, name, ip, host, sizeof(host));
   c->reply = (enum reply_kind) rng_below(&g->rng, NREPLIES);
   c->code = (int[]){200, 201, 302, 404, 500}[rng_below(&g->rng, 5)];
-  if (rng_chance(&g->rng, 0.3)) snprintf(post, sizeof(post), "a=%d", (int) rng_below(&g->rng, 1000));
-  scn_text_printf(&g->text, "app %s -t %d http://%s/p%d%s%s\n", g->role_app[ROLE_HTTP_CLIENT], CLIENT_TIMEOUT_S,
-      host, c->server,
-      post[0] ? " " : "", post);
+  if (rng_chance(&g->rng, 0.3))
+    snprintf(post, sizeof(post), "a=%d", (int) rng_below(&g->rng, 1000));
+  scn_text_printf(&g->text, "app %s -t %d http://%s/p%d%s%s\n", g->role_app[ROLE_HTTP_CLIENT],
+                  CLIENT_TIMEOUT_S, host, c->server, post[0] ? " " : "", post);
   if (client_unresolved(g, c->id, c->dns)) {
     c->reply = R_NONE;
     c->server = -c->server; /* no connection reaches the server */
     return;
   }
   /* The request, exactly. */
-  scn_text_printf(&g->oracle, "expect peer sv%d.1 got \"%s /p%d HTTP/1.1\\r\\nHost: %s\\r\\n", c->server,
-      post[0] ? "POST" : "GET", c->server, host);
+  scn_text_printf(&g->oracle, "expect peer sv%d.1 got \"%s /p%d HTTP/1.1\\r\\nHost: %s\\r\\n",
+                  c->server, post[0] ? "POST" : "GET", c->server, host);
   if (post[0]) scn_text_printf(&g->oracle, "Content-Length: %u\\r\\n", (unsigned) strlen(post));
   scn_text_printf(&g->oracle, "\\r\\n%s\"\n", post);
 }
@@ -651,7 +657,8 @@ static void client_replies(struct gen *g) {
         total = n;
         break;
       case R_BAD:
-        scn_text_printf(&r, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
+        scn_text_printf(&r,
+                        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
         break;
       case R_TRUNCATED:
         scn_text_printf(&r, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", (unsigned) n + 1);
@@ -674,17 +681,23 @@ static void client_replies(struct gen *g) {
       case R_LENGTH:
       case R_CHUNKED:
       case R_CLOSE_DELIMITED:
-        scn_text_printf(&g->oracle, "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
-            c->code, c->id);
-        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %u \" \"#%d +CLOSE\"\n", c->id,
-            c->code, (unsigned) total, c->id);
+        scn_text_printf(&g->oracle,
+                        "expect event #%d HTTP_REPLY %d\nexpect count #%d HTTP_REPLY 1\n", c->id,
+                        c->code, c->id);
+        scn_text_printf(&g->oracle, "expect order \"#%d +HTTP_REPLY %d body %u \" \"#%d +CLOSE\"\n",
+                        c->id, c->code, (unsigned) total, c->id);
         /* A Content-Length body streams as chunks or not, by how it was
          * cut; a chunked one shows each chunk. */
-        if (c->reply == R_CHUNKED) scn_text_printf(&g->oracle, "expect count #%d HTTP_CHUNK %d\n", c->id, chunks);
+        if (c->reply == R_CHUNKED)
+          scn_text_printf(&g->oracle, "expect count #%d HTTP_CHUNK %d\n", c->id, chunks);
         scn_text_printf(&g->oracle, "expect event #%d CLOSE 0\n", c->id);
         break;
-      case R_BAD: scn_text_printf(&g->oracle, "expect event #%d CLOSE EPROTO\n", c->id); break;
-      case R_TRUNCATED: scn_text_printf(&g->oracle, "expect event #%d CLOSE EPIPE\n", c->id); break;
+      case R_BAD:
+        scn_text_printf(&g->oracle, "expect event #%d CLOSE EPROTO\n", c->id);
+        break;
+      case R_TRUNCATED:
+        scn_text_printf(&g->oracle, "expect event #%d CLOSE EPIPE\n", c->id);
+        break;
       default:
         scn_text_printf(&g->oracle, "expect event #%d CLOSE ETIMEDOUT\n", c->id);
         if (g->min_end < g->t + CLIENT_TIMEOUT_US + 500000) {
@@ -706,8 +719,8 @@ static void ws_client(struct gen *g) {
   char host[64], words[4][64];
   int id = g->next_id++, n = 1 + (int) rng_below(&g->rng, 4), i;
   enum dns_mode dns = client_host(g, "echo.test", "10.0.0.1", host, sizeof(host));
-  scn_text_printf(&g->text, "app %s -t %d ws://%s:7001/c%d", g->role_app[ROLE_WS_CLIENT], CLIENT_TIMEOUT_S,
-      host, id);
+  scn_text_printf(&g->text, "app %s -t %d ws://%s:7001/c%d", g->role_app[ROLE_WS_CLIENT],
+                  CLIENT_TIMEOUT_S, host, id);
   for (i = 0; i < n; i++) {
     random_word(g, words[i], 1 + rng_below(&g->rng, 60));
     scn_text_printf(&g->text, " \"%s\"", words[i]); /* a string: "on" is a word of the app line */
@@ -718,7 +731,8 @@ static void ws_client(struct gen *g) {
   for (i = 0; i < n; i++) {
     scn_text_printf(&g->oracle, "expect event #%d WS_FRAME %u\n", id, (unsigned) strlen(words[i]));
   }
-  scn_text_printf(&g->oracle, "expect count #%d WS_FRAME %d\nexpect event #%d CLOSE 0\n", id, n, id);
+  scn_text_printf(&g->oracle, "expect count #%d WS_FRAME %d\nexpect event #%d CLOSE 0\n", id, n,
+                  id);
 }
 
 /* ---- the apps ---------------------------------------------------------------- */
@@ -749,12 +763,13 @@ static void timer_app(struct gen *g) {
   if (rng_chance(&g->rng, 0.8)) {
     int count = 1 + (int) rng_below(&g->rng, 5);
     scn_text_printf(&g->text, "app %s %dus %d %d\n", g->role_app[ROLE_TIMER],
-        1 + (int) rng_below(&g->rng, 5000), count, conns);
-    for (i = 0; i < conns; i++) scn_text_printf(&g->oracle, "expect count #%d TIMER %d\n", g->next_id + i, count);
+                    1 + (int) rng_below(&g->rng, 5000), count, conns);
+    for (i = 0; i < conns; i++)
+      scn_text_printf(&g->oracle, "expect count #%d TIMER %d\n", g->next_id + i, count);
   } else {
     /* Tickers that never stop: mg_mgr_free closes them at the end. */
     scn_text_printf(&g->text, "app %s %dms 1000000 %d\n", g->role_app[ROLE_TIMER],
-        50 + (int) rng_below(&g->rng, 450), conns);
+                    50 + (int) rng_below(&g->rng, 450), conns);
   }
   g->next_id += conns;
 }
@@ -762,8 +777,12 @@ static void timer_app(struct gen *g) {
 static void app_line(struct gen *g, int role, int *roles_on) {
   int k;
   switch (role) {
-    case ROLE_TIMER: timer_app(g); return;
-    case ROLE_RAW: raw_app(g); return;
+    case ROLE_TIMER:
+      timer_app(g);
+      return;
+    case ROLE_RAW:
+      raw_app(g);
+      return;
     case ROLE_HTTP:
       scn_text_printf(&g->text, "app %s tcp://%s www\n", g->role_app[role], s_role_addr[role]);
       break;
@@ -771,7 +790,8 @@ static void app_line(struct gen *g, int role, int *roles_on) {
       scn_text_printf(&g->text, "app %s udp://%s\n", g->role_app[role], s_role_addr[role]);
       break;
     case ROLE_HTTP_CLIENT:
-      for (k = 1 + (int) rng_below(&g->rng, MAX_CLIENTS); k > 0; k--) http_client(g, roles_on[ROLE_HTTP]);
+      for (k = 1 + (int) rng_below(&g->rng, MAX_CLIENTS); k > 0; k--)
+        http_client(g, roles_on[ROLE_HTTP]);
       return;
     case ROLE_WS_CLIENT:
       for (k = 1 + (int) rng_below(&g->rng, 2); k > 0; k--) ws_client(g);
@@ -784,8 +804,10 @@ static void app_line(struct gen *g, int role, int *roles_on) {
 }
 
 static void knobs(struct gen *g, int clients) {
-  if (rng_chance(&g->rng, 0.3)) scn_text_printf(&g->text, "net send-limit %d\n", 1 + (int) rng_below(&g->rng, 64));
-  if (rng_chance(&g->rng, 0.3)) scn_text_printf(&g->text, "net read-split %d\n", 1 + (int) rng_below(&g->rng, 64));
+  if (rng_chance(&g->rng, 0.3))
+    scn_text_printf(&g->text, "net send-limit %d\n", 1 + (int) rng_below(&g->rng, 64));
+  if (rng_chance(&g->rng, 0.3))
+    scn_text_printf(&g->text, "net read-split %d\n", 1 + (int) rng_below(&g->rng, 64));
   g->delay = 100;
   if (rng_chance(&g->rng, 0.3)) {
     g->window = 1 + rng_below(&g->rng, 4096);
